@@ -1,0 +1,59 @@
+"""Build the HTML book (reusing the notebooks the tests just executed) and check what readers get."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+
+HTML = ROOT / "_build" / "html"
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+PAGES = [c["file"] for part in TOC["parts"] for c in part["chapters"]]
+REPO = "github/cnn-course/cnn_course/blob/main"
+
+
+@pytest.fixture(scope="module")
+def book():
+    r = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W", "--keep-going"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, f"book build failed:\n{r.stdout[-6000:]}\n{r.stderr[-6000:]}"
+    return HTML
+
+
+def _page(book, name):
+    return (book / f"{name}.html").read_text(encoding="utf-8")
+
+
+def _text(html):
+    "Visible-ish text: drop scripts, styles and tags."
+    html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", "", html)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_chapter_page(book, name):
+    html = _page(book, name)
+    text = _text(html)
+    assert re.search(r"<h1>.+?</h1>", html, re.S), "page has no title"
+    assert f"colab.research.google.com/{REPO}/{name}.ipynb" in html, "no Colab launch button for this notebook"
+    assert "#|" not in text, "an nbdev directive is visible"
+    assert "google.colab" not in text, "the hidden Colab set-up cell is visible"
+    assert "Traceback (most recent call last)" not in text and 'output traceback' not in html, "an error output"
+    assert 'id="summary"' in html and 'id="exercises"' in html, "no Summary or Exercises section"
+
+
+def test_exported_code_and_figures_shown(book):
+    conv = _page(book, "nbs/02_conv_pytorch")
+    assert "def</span> <span class=\"nf\">conv2d" in conv, "exported conv2d source is not shown"
+    assert re.search(r'<img[^>]+src="\.\./_images/', _page(book, "nbs/01_kernels")), "no figure in chapter 1"
+
+
+def test_widgets_served_offline(book):
+    html = _page(book, "nbs/90_widgets")
+    assert "application/vnd.jupyter.widget-state+json" in html, "no saved widget state"
+    assert "application/vnd.jupyter.widget-view+json" in html
+    for js in ("require.js", "embed-amd.js"):
+        assert f'src="../_static/widgets/{js}' in html
+        assert (book / "_static" / "widgets" / js).exists()

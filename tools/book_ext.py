@@ -1,0 +1,46 @@
+"""Sphinx extension for the course book: serve the ipywidgets JavaScript (and the course CSS) from the book.
+
+Pages with saved widget state load `widgets/require.js` and `widgets/embed-amd.js` (see
+`nb_ipywidgets_js` in `_config.yml`). They come from the npm packages pinned in
+`tools/package-lock.json` (`npm ci --prefix tools`), so the published pages, and a copy opened
+offline, render the widgets without any CDN.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sphinx.errors import ExtensionError
+
+TOOLS = Path(__file__).resolve().parent
+NODE = TOOLS / "node_modules"
+SOURCES = {  # file or folder in node_modules -> name under _static/widgets
+    "requirejs/require.js": "require.js",
+    "@jupyter-widgets/html-manager/dist": ".",
+}
+
+
+def stage_widget_js(dest: Path) -> Path:
+    "Copy the widget JavaScript into `dest/widgets`; return `dest`."
+    out = dest / "widgets"
+    out.mkdir(parents=True, exist_ok=True)
+    for src, name in SOURCES.items():
+        p = NODE / src
+        if not p.exists():
+            raise ExtensionError(f"{p} is missing: install the book's JavaScript with "
+                                 f"`npm ci --prefix tools` (or `make setup`)")
+        if p.is_dir(): shutil.copytree(p, out / name, dirs_exist_ok=True)
+        else: shutil.copy2(p, out / name)
+    return dest
+
+
+def _add_static(app):
+    staged = stage_widget_js(Path(app.outdir).parent / "widget_static")
+    shutil.copy2(TOOLS / "static" / "course.css", staged / "course.css")
+    app.config.html_static_path.append(str(staged))
+    app.add_css_file("course.css")
+
+
+def setup(app):
+    app.connect("builder-inited", _add_static)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

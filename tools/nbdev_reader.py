@@ -1,0 +1,69 @@
+"""Read nbdev notebooks for Jupyter Book: turn `#|` directives into the cell tags myst-nb knows.
+
+myst-nb does not understand nbdev's directives, so without this reader `#| hide` cells would be
+shown and every `#| export` line would be visible in the book. The same function is used by the
+test suite before it executes a notebook, so what the tests run is exactly what the book runs
+(and the book can reuse the executed result from the jupyter-cache).
+"""
+from __future__ import annotations
+
+import re
+
+import nbformat
+
+__all__ = ["DIRECTIVE_TAGS", "directives", "to_book", "read_nb"]
+
+# directive (name, value) -> tags; value None means "any value"
+DIRECTIVE_TAGS = {
+    ("hide", None): ["remove-cell"],
+    ("include", "false"): ["remove-cell"],
+    ("eval", "false"): ["skip-execution"],
+    ("echo", "false"): ["remove-input"],
+    ("output", "false"): ["remove-output"],
+    ("code-fold", "true"): ["hide-input"],
+    ("code-fold", "show"): ["hide-input"],
+}
+# directives that only matter to nbdev's exporter: stripped from the shown source, no tag
+_EXPORT_ONLY = {"default_exp", "export", "exports", "exporti", "exec_doc", "export_and_show"}
+
+_directive_re = re.compile(r"^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$")
+
+
+def directives(source: str) -> tuple[list[tuple[str, str]], str]:
+    "Split a code cell's leading `#|` lines from the rest: ([(name, value)], remaining source)."
+    lines = source.splitlines()
+    found, i = [], 0
+    while i < len(lines):
+        m = _directive_re.match(lines[i])
+        if m: found.append((m.group(1), m.group(2).lower())); i += 1
+        elif lines[i].strip() == "" and found: i += 1
+        else: break
+    return found, "\n".join(lines[i:]).strip("\n")
+
+
+def _tags_for(name: str, value: str, where: str) -> list[str]:
+    if name in _EXPORT_ONLY: return []
+    for (n, v), tags in DIRECTIVE_TAGS.items():
+        if n == name and (v is None or v == value): return tags
+    known = sorted({n for n, _ in DIRECTIVE_TAGS} | _EXPORT_ONLY)
+    raise ValueError(f"{where}: unknown nbdev directive '#| {name}: {value}'; known directives: {known}")
+
+
+def to_book(nb: nbformat.NotebookNode, where: str = "notebook") -> nbformat.NotebookNode:
+    "Map nbdev directives of `nb` (in place) to myst-nb cell tags and strip the `#|` lines."
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code": continue
+        found, rest = directives(cell.source)
+        if not found: continue
+        tags = list(cell.metadata.get("tags", []))
+        for name, value in found:
+            tags += [t for t in _tags_for(name, value, f"{where}, cell {i}") if t not in tags]
+        if not rest.strip() and "remove-cell" not in tags: tags.append("remove-cell")
+        cell.source = rest
+        if tags: cell.metadata["tags"] = tags
+    return nb
+
+
+def read_nb(text: str) -> nbformat.NotebookNode:
+    "myst-nb custom reader: parse notebook JSON and apply `to_book`."
+    return to_book(nbformat.reads(text, as_version=4))
