@@ -5,9 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE   := tools/node_modules/.package-lock.json
-FMNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
-.PHONY: setup book test data readme clean
+.PHONY: setup book test system readme clean
 .DEFAULT_GOAL := test
 
 $(STAMP): pyproject.toml
@@ -21,18 +20,21 @@ $(NODE): tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Fashion-MNIST from Debian's package when apt can be used; otherwise the loader downloads it
-# (online) or explains what to install (offline).
-data:
-	@if [ -f $(FMNIST) ] || [ -n "$$CNN_COURSE_DATA" ]; then :; \
+# Debian packages: Fashion-MNIST (else the loader downloads it, online, or says what to install)
+# and Chromium for the browser test (else that test is skipped, outside CI).
+DEBS := dataset-fashion-mnist chromium
+system:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || \
-	  { apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist; }; \
+	  echo "installing $$missing"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }; \
 	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
-	  sudo apt-get update -qq && sudo apt-get install -y -qq dataset-fashion-mnist; \
-	else echo "note: Fashion-MNIST is not installed; install Debian's dataset-fashion-mnist or let the loader download it"; fi
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "note: not installed: $$missing (Debian packages; see README)"; fi
 
-setup: $(STAMP) $(NODE) data
+setup: $(STAMP) $(NODE) system
 
 book: setup
 	$(BIN)/jupyter-book build . -W --keep-going

@@ -1,25 +1,12 @@
 """Build the HTML book (reusing the notebooks the tests just executed) and check what readers get."""
 import re
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import yaml
 from conftest import ROOT
 
-HTML = ROOT / "_build" / "html"
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 PAGES = [c["file"] for part in TOC["parts"] for c in part["chapters"]]
 REPO = "github/cnn-course/cnn_course/blob/main"
-
-
-@pytest.fixture(scope="module")
-def book():
-    r = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W", "--keep-going"],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, f"book build failed:\n{r.stdout[-6000:]}\n{r.stderr[-6000:]}"
-    return HTML
 
 
 def _page(book, name):

@@ -41,6 +41,16 @@ def _add_static(app):
     app.add_css_file("course.css")
 
 
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    "Jupyter Book 1.x adds sphinx-thebe's inline config twice, a JavaScript error on every page."
+    seen, unique = set(), []
+    for js in context.get("script_files", []):
+        key = (getattr(js, "filename", str(js)) or "", repr(sorted(getattr(js, "attributes", {}).items())))
+        if key not in seen: seen.add(key); unique.append(js)
+    context["script_files"][:] = unique  # in place: later handlers add to this same list
+
+
 def setup(app):
     app.connect("builder-inited", _add_static)
+    app.connect("html-page-context", _dedupe_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,102 @@
+"""Open the built book in headless Chromium as a reader would, and keep a screenshot of every page.
+
+Screenshots go to `_build/screenshots/`. Chromium is Debian's (`make setup` installs it); the
+widget pages must render their widgets from the saved state, offline, and respond to a slider.
+"""
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+import yaml
+from conftest import ROOT
+
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+PAGES = [TOC["root"]] + [c["file"] for part in TOC["parts"] for c in part["chapters"]]
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+if not CHROMIUM:
+    if os.environ.get("CI"): raise RuntimeError("Chromium is missing: `make setup` installs Debian's chromium")
+    pytest.skip("Chromium is not installed (Debian package chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def site(book):
+    "Serve the built book on a free localhost port; yield its base URL."
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(book))
+    handler.log_message = lambda *a: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/"
+    srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _internal_links(page, url):
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    for h in hrefs:
+        full = urlparse(urljoin(url, h))
+        if full.netloc == urlparse(url).netloc: yield h, full.path
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_in_browser(name, site, browser, book):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    url = urljoin(site, f"{name}.html")
+    page.goto(url, wait_until="load")
+    assert page.locator("article h1").count() >= 1, "no chapter title"
+    text = page.locator("article").inner_text()
+    assert "#|" not in text, "an nbdev directive is visible"
+    assert "Traceback (most recent call last)" not in text, "an error output is visible"
+    if name != TOC["root"]:
+        assert page.locator(f'a[href*="colab.research.google.com/github/"][href$="{name}.ipynb"]').count(), \
+            "no Colab launch button"
+    broken = [h for h, path in _internal_links(page, url) if not (book / path.lstrip("/")).exists()]
+    assert not broken, f"broken internal links: {broken}"
+    if (book / f"{name}.html").read_text(encoding="utf-8").count("widget-view+json"):
+        _check_widgets(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{Path(name).name}.png"), full_page=True)
+    assert not errors, f"JavaScript errors: {errors}"
+    page.close()
+
+
+def _visible_srcs(box):
+    imgs = box.locator(".widget-image:visible")
+    return [imgs.nth(i).get_attribute("src") for i in range(imgs.count())]
+
+
+def _check_widgets(page):
+    "Every explorer renders from saved state, and moving its first slider shows another picture."
+    page.wait_for_selector(".widget-image", timeout=30_000)
+    boxes = page.locator(".jupyter-widgets.widget-vbox")
+    assert boxes.count() >= 1, "widget state is saved but no widget rendered"
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        slider = box.locator("[role=slider]").first
+        readout = box.locator(".widget-readout").first
+        before, shown = readout.inner_text(), _visible_srcs(box)
+        slider.focus()
+        page.keyboard.press("End")
+        page.wait_for_timeout(300)
+        if readout.inner_text() == before:  # already at the end: go to the start instead
+            page.keyboard.press("Home"); page.wait_for_timeout(300)
+        assert readout.inner_text() != before, f"widget {i}: the slider did not move"
+        assert _visible_srcs(box) != shown, f"widget {i}: moving the slider did not change the picture"
