@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-NODE   := tools/node_modules/.package-lock.json
+NODE   := tools/node_modules/.installed
 
 .PHONY: setup book test system readme clean
 .DEFAULT_GOAL := test

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['im2col', 'conv2d']
+__all__ = ['im2col', 'conv2d', 'SHAPE_RULES', 'conv_out_size', 'conv_taps', 'conv_out_shape']
 
 # %% ../nbs/02_conv_pytorch.ipynb #a4f65c9a
 def _pair(v, name: str) -> tuple[int, int]:
@@ -94,3 +94,129 @@ def conv2d(input: torch.Tensor, # images (N,C_in,H,W), or one image (C_in,H,W)
     out = weight.reshape(c_out, -1) @ cols  # (C_out, K) @ (N, K, L) -> (N, C_out, L)
     if bias is not None: out = out + bias[:, None]
     return out.reshape(n, c_out, ho, wo)
+
+# %% ../nbs/03_strides_padding.ipynb #1e9e9702
+import math
+import numbers
+
+import torch
+from torch import nn
+
+# %% ../nbs/03_strides_padding.ipynb #cf229f98
+_LOWEST = {"size": 1, "kernel_size": 1, "stride": 1, "padding": 0, "dilation": 1}  # smallest allowed value
+
+def _check_geometry(**args) -> list[tuple[int, int]]:
+    "Each keyword argument (named as in `_LOWEST`) as a pair, after checking it is in its allowed range."
+    pairs = [_pair(v, k) for k, v in args.items()]
+    for (k, v), p in zip(args.items(), pairs):
+        if min(p) < _LOWEST[k]: raise ValueError(f"{k} must be >= {_LOWEST[k]}, got {v!r}")
+    return pairs
+
+# %% ../nbs/03_strides_padding.ipynb #07049140
+def conv_out_size(size: int | tuple[int, int], # input height and width; an int for a square input
+                  kernel_size: int | tuple[int, int], # kernel height and width
+                  stride: int | tuple[int, int] = 1, # step between two windows
+                  padding: int | tuple[int, int] = 0, # zeros added on each side
+                  dilation: int | tuple[int, int] = 1, # spacing between the kernel's taps
+                  ceil_mode: bool = False, # round up instead of down, as pooling layers may
+                 ) -> int | tuple[int, int]:
+    "Output height and width of a convolution or pooling layer: `(n + 2*p - d*(k-1) - 1)//s + 1`."
+    args = dict(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    out = []
+    for n, k, s, p, d in zip(*_check_geometry(**args)):
+        span = d * (k - 1) + 1  # pixels from the first tap of a window to its last
+        o = (n + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (o - 1) * s >= n + p: o -= 1  # the last window must start inside the input
+        if o < 1: raise ValueError(f"kernel larger than the padded input: kernel_size={kernel_size!r} with dilation="
+                                   f"{dilation!r} spans {span} pixels, the padded input has {n + 2 * p}")
+        out.append(o)
+    return tuple(out) if any(isinstance(v, (tuple, list)) for v in args.values()) else out[0]
+
+# %% ../nbs/03_strides_padding.ipynb #aabb8052
+def conv_taps(i: int, # output row
+              j: int, # output column
+              kernel_size: int | tuple[int, int], # kernel height and width
+              stride: int | tuple[int, int] = 1, # step between two windows
+              padding: int | tuple[int, int] = 0, # zeros added on each side
+              dilation: int | tuple[int, int] = 1, # spacing between the kernel's taps
+             ) -> list[tuple[int, int]]:
+    "Input `(row, col)` pixels read by output pixel `(i, j)`; those outside the input fall in the padding."
+    if not all(isinstance(v, numbers.Integral) and v >= 0 for v in (i, j)):
+        raise ValueError(f"i and j must be ints >= 0 (an output pixel), got i={i!r}, j={j!r}")
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _check_geometry(
+        kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    return [(i * sh - ph + a * dh, j * sw - pw + b * dw) for a in range(kh) for b in range(kw)]
+
+# %% ../nbs/03_strides_padding.ipynb #495a2ad7
+def _expect(m: nn.Module, s: tuple, ndim: int = 4, channels: int | None = None):
+    "Check that layer `m` gets an input shape `s` with `ndim` dimensions and `channels` channels."
+    nm = type(m).__name__
+    if len(s) != ndim: raise ValueError(f"{nm} needs a {ndim}-dimensional input (N,C,H,W), gets shape {s}")
+    if channels is not None and s[1] != channels:
+        raise ValueError(f"{nm} expects {channels} input channels, gets {s[1]} (input shape {s})")
+
+def _conv_shape(m: nn.Conv2d, s: tuple) -> tuple:
+    "(N,C_in,H,W) -> (N,C_out,H',W')"
+    _expect(m, s, 4, m.in_channels)
+    if m.padding == "same": return (s[0], m.out_channels, *s[2:])
+    pad = 0 if m.padding == "valid" else m.padding
+    return (s[0], m.out_channels, *conv_out_size(s[2:], m.kernel_size, m.stride, pad, m.dilation))
+
+def _pool_shape(m: nn.MaxPool2d | nn.AvgPool2d, s: tuple) -> tuple:
+    "(N,C,H,W) -> (N,C,H',W')"
+    _expect(m, s)
+    if any(2 * p > k for p, k in zip(_pair(m.padding, "padding"), _pair(m.kernel_size, "kernel_size"))):
+        raise ValueError(f"{type(m).__name__}: padding={m.padding} must be at most half of kernel_size={m.kernel_size}")
+    hw = conv_out_size(s[2:], m.kernel_size, m.stride, m.padding, getattr(m, "dilation", 1), m.ceil_mode)
+    return (*s[:2], *hw)
+
+# %% ../nbs/03_strides_padding.ipynb #241dcfe1
+def _adaptive_shape(m: nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d, s: tuple) -> tuple:
+    "(N,C,H,W) -> (N,C,*output_size); a None in `output_size` keeps that dimension."
+    _expect(m, s)
+    o = m.output_size if isinstance(m.output_size, (tuple, list)) else (m.output_size,) * 2
+    return (*s[:2], *(h if k is None else k for k, h in zip(o, s[2:])))
+
+def _flatten_shape(m: nn.Flatten, s: tuple) -> tuple:
+    "Merge dimensions `start_dim` to `end_dim`: (N,C,H,W) -> (N,C*H*W) by default."
+    a, b = m.start_dim % len(s), m.end_dim % len(s)
+    return (*s[:a], math.prod(s[a:b + 1]), *s[b + 1:])
+
+def _linear_shape(m: nn.Linear, s: tuple) -> tuple:
+    "(..., in_features) -> (..., out_features)"
+    if s[-1] != m.in_features:
+        raise ValueError(f"Linear expects in_features={m.in_features} but gets {s[-1]} features "
+                         f"(input shape {s}); build it as nn.Linear({s[-1]}, {m.out_features})")
+    return (*s[:-1], m.out_features)
+
+def _batchnorm_shape(m: nn.BatchNorm2d, s: tuple) -> tuple: _expect(m, s, 4, m.num_features); return s
+def _same_shape(m: nn.Module, s: tuple) -> tuple: return s
+
+# %% ../nbs/03_strides_padding.ipynb #59954235
+SHAPE_RULES = {  # layer type -> function(layer, input shape) -> output shape, used by `conv_out_shape`
+    nn.Conv2d: _conv_shape, nn.MaxPool2d: _pool_shape, nn.AvgPool2d: _pool_shape,
+    nn.AdaptiveAvgPool2d: _adaptive_shape, nn.AdaptiveMaxPool2d: _adaptive_shape,
+    nn.Flatten: _flatten_shape, nn.Linear: _linear_shape, nn.BatchNorm2d: _batchnorm_shape,
+    **{t: _same_shape for t in (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh, nn.Identity,
+                                nn.Dropout, nn.Dropout2d, nn.Softmax, nn.LogSoftmax)}}
+
+# %% ../nbs/03_strides_padding.ipynb #f4402de7
+def _follow(m: nn.Module, s: tuple) -> tuple:
+    "Shape after module `m` (a known layer or an `nn.Sequential` of them) for input shape `s`."
+    if isinstance(m, nn.Sequential):
+        for layer in m: s = _follow(layer, s)
+        return s
+    rule = next((SHAPE_RULES[t] for t in type(m).__mro__ if t in SHAPE_RULES), None)
+    if rule is None: raise ValueError(f"conv_out_shape cannot follow a {type(m).__name__} layer; it knows "
+                                      f"nn.Sequential and {', '.join(sorted(t.__name__ for t in SHAPE_RULES))}")
+    return rule(m, s)
+
+def conv_out_shape(model: nn.Module, # a layer, or an `nn.Sequential` of layers (nested ones too)
+                   input_size: tuple[int, int, int, int], # shape of the input batch (N,C,H,W)
+                  ) -> tuple:
+    "Shape of `model`'s output for an input of shape `input_size`, worked out layer by layer without running it."
+    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    s = tuple(input_size) if isinstance(input_size, (tuple, list)) else ()
+    if len(s) != 4 or not all(isinstance(v, numbers.Integral) and v > 0 for v in s):
+        raise ValueError(f"input_size must be 4 positive ints (N,C,H,W), got {input_size!r}")
+    return _follow(model, tuple(int(v) for v in s))

@@ -68,6 +68,10 @@ def test_page_in_browser(name, site, browser, book):
     if name != TOC["root"]:
         assert page.locator(f'a[href*="colab.research.google.com/github/"][href$="{name}.ipynb"]').count(), \
             "no Colab launch button"
+    external = page.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
+    assert not [u for u in external if not u.startswith(site)], f"scripts from outside the book: {external}"
+    if page.locator("div.math, span.math").count():
+        page.wait_for_selector("mjx-container", timeout=30_000)  # MathJax, served by the book, ran
     broken = [h for h, path in _internal_links(page, url) if not (book / path.lstrip("/")).exists()]
     assert not broken, f"broken internal links: {broken}"
     if (book / f"{name}.html").read_text(encoding="utf-8").count("widget-view+json"):

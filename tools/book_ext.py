@@ -1,9 +1,9 @@
-"""Sphinx extension for the course book: serve the ipywidgets JavaScript (and the course CSS) from the book.
+"""Sphinx extension for the course book: serve its JavaScript (widgets, MathJax) and CSS itself.
 
 Pages with saved widget state load `widgets/require.js` and `widgets/embed-amd.js` (see
-`nb_ipywidgets_js` in `_config.yml`). They come from the npm packages pinned in
-`tools/package-lock.json` (`npm ci --prefix tools`), so the published pages, and a copy opened
-offline, render the widgets without any CDN.
+`nb_ipywidgets_js` in `_config.yml`), and math is typeset by `mathjax/tex-mml-chtml.js`
+(`mathjax_path`). They come from the npm packages pinned in `tools/package-lock.json`
+(`npm ci --prefix tools`), so the published pages, and a copy opened offline, need no CDN.
 """
 from __future__ import annotations
 
@@ -14,29 +14,29 @@ from sphinx.errors import ExtensionError
 
 TOOLS = Path(__file__).resolve().parent
 NODE = TOOLS / "node_modules"
-SOURCES = {  # file or folder in node_modules -> name under _static/widgets
-    "requirejs/require.js": "require.js",
-    "@jupyter-widgets/html-manager/dist": ".",
+SOURCES = {  # file or folder in node_modules -> path under _static
+    "requirejs/require.js": "widgets/require.js",
+    "@jupyter-widgets/html-manager/dist": "widgets",
+    "mathjax/es5": "mathjax",
 }
 
 
-def stage_widget_js(dest: Path) -> Path:
-    "Copy the widget JavaScript into `dest/widgets`; return `dest`."
-    out = dest / "widgets"
-    out.mkdir(parents=True, exist_ok=True)
+def stage_js(dest: Path) -> Path:
+    "Copy the widget and MathJax JavaScript from node_modules into `dest`; return `dest`."
     for src, name in SOURCES.items():
         p = NODE / src
         if not p.exists():
             raise ExtensionError(f"{p} is missing: install the book's JavaScript with "
                                  f"`npm ci --prefix tools` (or `make setup`)")
-        if p.is_dir(): shutil.copytree(p, out / name, dirs_exist_ok=True)
-        else: shutil.copy2(p, out / name)
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        if p.is_dir(): shutil.copytree(p, dest / name, dirs_exist_ok=True)
+        else: shutil.copy2(p, dest / name)
     return dest
 
 
 def _add_static(app):
-    staged = stage_widget_js(Path(app.outdir).parent / "widget_static")
-    shutil.copy2(TOOLS / "static" / "course.css", staged / "course.css")
+    staged = stage_js(Path(app.outdir).parent / "static_js")
+    for f in ("course.css", "mathjax-hub-shim.js"): shutil.copy2(TOOLS / "static" / f, staged / f)
     app.config.html_static_path.append(str(staged))
     app.add_css_file("course.css")
 
