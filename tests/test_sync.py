@@ -47,4 +47,5 @@ def test_toc_lists_every_notebook():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = {toc["root"]} | {c["file"] for part in toc["parts"] for c in part["chapters"]}
     nbs = {f"nbs/{p.stem}" for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith("_")}
-    assert files == nbs, f"only in _toc.yml: {sorted(files - nbs)}; only in nbs/: {sorted(nbs - files)}"
+    nbs |= {f"pages/{p.stem}" for p in (ROOT / "pages").glob("*.md")}
+    assert files == nbs, f"only in _toc.yml: {sorted(files - nbs)}; only in nbs/ or pages/: {sorted(nbs - files)}"

@@ -26,7 +26,8 @@ def render(index: Path = ROOT / "nbs" / "index.ipynb") -> str:
         if "remove-cell" in cell.metadata.get("tags", []): continue
         src = cell.source.strip()
         if cell.cell_type == "code": src = f"```python\n{src}\n```"
-        parts.append(re.sub(r"\]\((?!https?:|/|#)([^)]+\.ipynb)\)", r"](nbs/\1)", src))
+        src = re.sub(r"\]\(\.\./([^)]+)\)", r"](\1)", src)  # ../pages/x.md from nbs/ -> pages/x.md
+        parts.append(re.sub(r"\]\((?!https?:|/|#|pages/)([^)]+\.ipynb)\)", r"](nbs/\1)", src))
     return HEADER + "\n\n".join(parts) + "\n"
 
 
