@@ -64,6 +64,8 @@ def imagenet_normalize(input: torch.Tensor, # RGB image(s) in [0, 1], (3,H,W) or
                       ) -> torch.Tensor:
     "Subtract `mean` from each channel and divide by `std`, the input scaling of ImageNet models."
     _check_rgb(input)
+    if len(mean) != 3 or len(std) != 3: raise ValueError(f"mean and std need one value per channel (3), got {mean}, {std}")
+    if min(std) <= 0: raise ValueError(f"std must be > 0 for every channel, got {std}")
     return (input - input.new_tensor(mean).view(3, 1, 1)) / input.new_tensor(std).view(3, 1, 1)
 
 def imagenet_denormalize(input: torch.Tensor, # normalised image(s), (3,H,W) or (N,3,H,W)

@@ -35,6 +35,7 @@ class ImageSplit:
     def __post_init__(self):
         for x, y, nm in ((self.x_train, self.y_train, "train"), (self.x_valid, self.y_valid, "valid")):
             if x.ndim != 4: raise ValueError(f"x_{nm} must have shape (N,C,H,W), got {tuple(x.shape)}")
+            if len(x) == 0: raise ValueError(f"x_{nm} is empty: a split needs at least one image on each side")
             if len(x) != len(y): raise ValueError(f"x_{nm} has {len(x)} images but y_{nm} has {len(y)} labels")
             if len(y) and not (0 <= int(y.min()) and int(y.max()) < len(self.classes)):
                 raise ValueError(f"y_{nm} must index `classes` (0..{len(self.classes)-1})")
@@ -181,7 +182,9 @@ def fashion_file(name: str, # one of the four file names in `FASHION_FILES`
 # %% ../nbs/00_data.ipynb #a4f1e16d
 def read_idx(path) -> np.ndarray:
     "Read a gzipped IDX file of unsigned bytes into a NumPy array of its stated shape."
-    with gzip.open(path, "rb") as f: data = f.read()
+    try:
+        with gzip.open(path, "rb") as f: data = f.read()
+    except (gzip.BadGzipFile, EOFError) as e: raise ValueError(f"{path} is not a complete gzip file: {e}") from e
     if len(data) < 4 or data[:2] != b"\0\0" or data[2] != 0x08:
         raise ValueError(f"{path} is not an IDX file of unsigned bytes")
     ndim = data[3]
@@ -225,6 +228,7 @@ def split_dls(split: ImageSplit, # the data
     from fastai.data.core import DataLoaders
     from fastai.data.load import DataLoader
     from fastai.torch_core import default_device
+    if not isinstance(split, ImageSplit): raise TypeError(f"split must be an ImageSplit, got {type(split).__name__}")
     if bs < 1: raise ValueError(f"bs must be a positive batch size, got {bs}")
     trn = list(zip(split.x_train, split.y_train))
     val = list(zip(split.x_valid, split.y_valid))

@@ -58,6 +58,8 @@ def conv_block(in_channels: int, # channels of the input
     "A convolution with `padding=kernel_size//2`, followed by a ReLU when `act`."
     if not (isinstance(kernel_size, numbers.Integral) and kernel_size > 0 and kernel_size % 2 == 1):
         raise ValueError(f"kernel_size must be a positive odd int, so that padding kernel_size//2 is symmetric; got {kernel_size!r}")
+    for nm, v in (("in_channels", in_channels), ("out_channels", out_channels), ("stride", stride)):
+        if not (isinstance(v, numbers.Integral) and v >= 1): raise ValueError(f"{nm} must be an int >= 1, got {v!r}")
     conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=kernel_size // 2)
     return nn.Sequential(conv, nn.ReLU()) if act else nn.Sequential(conv)
 
