@@ -1,4 +1,5 @@
 """Build the wheel, install it into a fresh environment and import it from there."""
+import os
 import subprocess
 import sys
 import sysconfig
@@ -25,8 +26,9 @@ def test_wheel_installs_and_imports(tmp_path):
     env = tmp_path / "env"
     venv.EnvBuilder(with_pip=True).create(env)
     py = env / "bin" / "python"
-    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(whl)],
-                   check=True, capture_output=True)
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # nothing may shadow the fresh env
+    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--force-reinstall", str(whl)],
+                   check=True, capture_output=True, env=clean)
     # the fresh environment gets the wheel; its third-party dependencies come from this one
     deps = sysconfig.get_paths()["purelib"]
     code = ("import cnn_course, cnn_course.data; from cnn_course.conv import conv2d; "
