@@ -91,22 +91,23 @@ def kernel_editor(img: torch.Tensor, # a grey image (H,W)
                   size: float = 4.0, # width of the figure, in inches
                  ):
     "Nine editable weights beside `img` filtered by them, redrawn on every edit (needs a live kernel)."
+    import io
     import ipywidgets as W
     import matplotlib.pyplot as plt
     k = SOBEL_X if kernel is None else kernel
     if _check_kernel(k) != 3: raise ValueError(f"kernel must be 3x3, got {tuple(k.shape)}")
     apply_kernel(img, k)  # checks img and kernel, with a clear message if either is wrong
     boxes = [W.FloatText(value=float(v), layout=W.Layout(width="4.5em")) for v in k.flatten()]
-    out = W.Output()
+    picture = W.Image(format="png")
     def draw(_=None):
-        with out:
-            out.clear_output(wait=True)
-            res = apply_kernel(img, torch.tensor([b.value for b in boxes]).view(3, 3))
-            ax = show_signed(res, ax=plt.subplots(figsize=(size, size * img.shape[0] / img.shape[1]))[1])
-            plt.show()
+        res = apply_kernel(img, torch.tensor([b.value for b in boxes]).view(3, 3))
+        fig, ax = plt.subplots(figsize=(size, size * img.shape[0] / img.shape[1]))
+        show_signed(res, ax=ax)
+        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=72, bbox_inches="tight"); plt.close(fig)
+        picture.value = buf.getvalue()
     for b in boxes: b.observe(draw, "value")
     draw()
-    return W.HBox([W.GridBox(boxes, layout=W.Layout(grid_template_columns="repeat(3, 4.8em)")), out])
+    return W.HBox([W.GridBox(boxes, layout=W.Layout(grid_template_columns="repeat(3, 4.8em)")), picture])
 
 # %% ../nbs/01_kernels.ipynb #831ed9a3
 def conv_matrix(kernel: torch.Tensor, # square weights (ks,ks)
