@@ -42,6 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--bf16", choices=("auto", "on", "off"), default="auto", help="bfloat16 autocast: auto uses it when it makes a matrix multiply faster")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--quick", action="store_true", help="smoke run of about a minute: 20,000 training images, 2 epochs, half width")
+    p.add_argument("--validate", action="store_true", help="train on 50,000 images and report accuracy on the other 10,000 training images, not the test set: for choosing settings")
     p.add_argument("--json", type=str, default=None, help="also write the results to this JSON file")
     a = p.parse_args(argv)
     if a.epochs is not None and a.epochs < 1: p.error("--epochs must be >= 1")
@@ -149,6 +150,9 @@ def main(argv=None) -> dict:
     mean, std = data.x_train.mean(), data.x_train.std()
     x, y = (data.x_train - mean) / std, data.y_train
     xv, yv = (data.x_valid - mean) / std, data.y_valid
+    if a.validate:  # a fixed random 10,000 of the training images replace the test set
+        perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))
+        xv, yv, x, y = x[perm[:10_000]], y[perm[:10_000]], x[perm[10_000:]], y[perm[10_000:]]
     if a.quick:
         keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:20_000]
         x, y = x[keep], y[keep]
@@ -179,9 +183,9 @@ def main(argv=None) -> dict:
                total_seconds=time.perf_counter() - t_start, train_images_per_second=imgs_per_s,
                peak_rss_mb=peak_mb, params=param_count(model), mflops_per_image=flops_img / 1e6,
                achieved_gflops=flops_img * 3 * imgs_per_s / 1e9, matmul_gflops_fp32=mm32, matmul_gflops_bf16=mm16,
-               bf16=bf16, quick=a.quick, threads=torch.get_num_threads(), device=str(device))
+               bf16=bf16, quick=a.quick, validate=a.validate, evaluated_on='held-out training images' if a.validate else 'test set', threads=torch.get_num_threads(), device=str(device))
     if device.type == "cuda": res["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2 ** 20
-    print(f"test accuracy {acc:.4f}, with flip TTA {acc_tta:.4f}")
+    print(f"{'validation (held-out training images)' if a.validate else 'test'} accuracy {acc:.4f}, with flip TTA {acc_tta:.4f}")
     print(f"training {train_s:.1f} s ({epochs} epochs), total {res['total_seconds']:.1f} s, "
           f"{imgs_per_s:.0f} training images/s, peak memory (max RSS) {peak_mb:.0f} MB")
     print(f"training arithmetic: {res['achieved_gflops']:.1f} GFLOP/s achieved (forward + backward = 3 x forward FLOPs), "
