@@ -23,6 +23,9 @@ DIRECTIVE_TAGS = {
     ("code-fold", "true"): ["hide-input"],
     ("code-fold", "show"): ["hide-input"],
 }
+# Quarto's figure directives -> myst-nb's figure options: the cell's image output becomes a numbered
+# figure with this caption (MyST markup allowed) and this name, to refer to with {numref}`name`
+FIGURE_OPTIONS = {"fig-cap": "caption", "label": "name"}
 # directives that only matter to nbdev's exporter: stripped from the shown source, no tag
 _EXPORT_ONLY = {"default_exp", "export", "exports", "exporti", "exec_doc", "export_and_show"}
 
@@ -35,17 +38,18 @@ def directives(source: str) -> tuple[list[tuple[str, str]], str]:
     found, i = [], 0
     while i < len(lines):
         m = _directive_re.match(lines[i])
-        if m: found.append((m.group(1), m.group(2).lower())); i += 1
+        if m: found.append((m.group(1), m.group(2))); i += 1
         elif lines[i].strip() == "" and found: i += 1
         else: break
     return found, "\n".join(lines[i:]).strip("\n")
 
 
 def _tags_for(name: str, value: str, where: str) -> list[str]:
-    if name in _EXPORT_ONLY: return []
+    if name in _EXPORT_ONLY or name in FIGURE_OPTIONS: return []
+    value = value.lower()
     for (n, v), tags in DIRECTIVE_TAGS.items():
         if n == name and (v is None or v == value): return tags
-    known = sorted({n for n, _ in DIRECTIVE_TAGS} | _EXPORT_ONLY)
+    known = sorted({n for n, _ in DIRECTIVE_TAGS} | _EXPORT_ONLY | set(FIGURE_OPTIONS))
     raise ValueError(f"{where}: unknown nbdev directive '#| {name}: {value}'; known directives: {known}")
 
 
@@ -58,6 +62,9 @@ def to_book(nb: nbformat.NotebookNode, where: str = "notebook") -> nbformat.Note
         tags = list(cell.metadata.get("tags", []))
         for name, value in found:
             tags += [t for t in _tags_for(name, value, f"{where}, cell {i}") if t not in tags]
+            if name in FIGURE_OPTIONS:
+                if not value: raise ValueError(f"{where}, cell {i}: '#| {name}:' needs a value")
+                cell.metadata.setdefault("mystnb", {}).setdefault("figure", {})[FIGURE_OPTIONS[name]] = value
         if not rest.strip() and "remove-cell" not in tags: tags.append("remove-cell")
         cell.source = rest
         if tags: cell.metadata["tags"] = tags
