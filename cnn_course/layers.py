@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['summary', 'conv_block', 'simple_cnn']
+__all__ = ['dry_run', 'summary', 'conv_block', 'simple_cnn']
 
 # %% ../nbs/04_first_cnn.ipynb #8ea6f153
 def _row(name: str, m: nn.Module, out, seen: set) -> dict:
@@ -25,24 +25,30 @@ def _row(name: str, m: nn.Module, out, seen: set) -> dict:
                 params=sum(p.numel() for p in own), trainable=sum(p.numel() for p in own if p.requires_grad))
 
 # %% ../nbs/04_first_cnn.ipynb #257184ca
+def dry_run(model: nn.Module, # the model to run
+            input_size: tuple[int, int, int, int], # shape of an input batch (N,C,H,W)
+            hooks: dict, # module -> forward hook f(module, input, output), attached for this one run
+           ):
+    "Run `model` once on zeros of `input_size` in eval mode without gradients, with `hooks` attached; return the output."
+    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if not (isinstance(input_size, (tuple, list, torch.Size)) and len(input_size) == 4
+            and all(isinstance(v, numbers.Integral) and v > 0 for v in input_size)):
+        raise ValueError(f"input_size must be 4 positive ints (N,C,H,W), got {input_size!r}")
+    handles, was_training, p = [m.register_forward_hook(f) for m, f in hooks.items()], model.training, next(model.parameters(), None)
+    try:
+        model.eval()
+        with torch.no_grad(): return model(torch.zeros(*input_size, device=p.device if p is not None else "cpu"))
+    finally:
+        for h in handles: h.remove()
+        model.train(was_training)
+
 def summary(model: nn.Module, # the model to describe
             input_size: tuple[int, int, int, int], # shape of an input batch (N,C,H,W)
            ) -> pd.DataFrame:
     "One row per layer call (name, type, output shape, parameters), recorded with forward hooks on a zero input."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    if not (isinstance(input_size, (tuple, list)) and len(input_size) == 4
-            and all(isinstance(v, numbers.Integral) and v > 0 for v in input_size)):
-        raise ValueError(f"input_size must be 4 positive ints (N,C,H,W), got {input_size!r}")
-    rows, seen, was_training = [], set(), model.training
-    layers = [(n, m) for n, m in model.named_modules() if not list(m.children()) or list(m.parameters(recurse=False))]
-    hooks = [m.register_forward_hook(lambda m, i, o, n=n: rows.append(_row(n, m, o, seen))) for n, m in layers]
-    p = next(model.parameters(), None)
-    try:
-        model.eval()
-        with torch.no_grad(): model(torch.zeros(*input_size, device=p.device if p is not None else "cpu"))
-    finally:
-        for h in hooks: h.remove()
-        model.train(was_training)
+    rows, seen = [], set()
+    layers = [(n, m) for n, m in model.named_modules() if not list(m.children()) or list(m.parameters(recurse=False))] if isinstance(model, nn.Module) else []
+    dry_run(model, input_size, {m: (lambda m, i, o, n=n: rows.append(_row(n, m, o, seen))) for n, m in layers})
     df = pd.DataFrame(rows, columns=["layer", "type", "output_shape", "params", "trainable"])
     df.attrs.update(total_params=sum(p.numel() for p in model.parameters()),
                     trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad))
