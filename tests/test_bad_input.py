@@ -13,10 +13,11 @@ import torch
 import torch.nn as nn
 
 import cnn_course
-from cnn_course import color, conv, data, kernels, layers, receptive, widgets
+from cnn_course import color, conv, data, interp, kernels, layers, models, pretrained, receptive, train, transfer, widgets
 
 IMG = torch.rand(8, 8)
 X, W = torch.rand(1, 3, 8, 8), torch.rand(4, 3, 3, 3)
+NET = lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
 SPLIT = lambda n=4: data.ImageSplit(torch.rand(n, 1, 4, 4), torch.zeros(n, dtype=torch.long),
                                     torch.rand(2, 1, 4, 4), torch.zeros(2, dtype=torch.long), ("a",))
 
@@ -80,6 +81,8 @@ CASES = [  # (public name, call, exception, message fragment)
     # layers
     ("layers.summary", lambda: layers.summary("x", (1, 1, 28, 28)), TypeError, "model must be an nn.Module"),
     ("layers.summary", lambda: layers.summary(nn.Conv2d(1, 1, 3), (1, 28, 28)), ValueError, "input_size must be 4 positive ints"),
+    ("layers.dry_run", lambda: layers.dry_run(nn.Conv2d(1, 1, 3), (1, 28, 28), {}), ValueError, "input_size must be 4 positive ints"),
+    ("layers.dry_run", lambda: layers.dry_run(None, (1, 1, 28, 28), {}), TypeError, "model must be an nn.Module"),
     ("layers.conv_block", lambda: layers.conv_block(0, 4), ValueError, "in_channels must be an int >= 1"),
     ("layers.conv_block", lambda: layers.conv_block(1, 4, kernel_size=4), ValueError, "positive odd int"),
     ("layers.simple_cnn", lambda: layers.simple_cnn(n_classes=0), ValueError, "n_classes must be an int >= 1"),
@@ -105,6 +108,77 @@ CASES = [  # (public name, call, exception, message fragment)
     ("color.imagenet_normalize", lambda: color.imagenet_normalize(torch.rand(3, 8, 8), std=(0, 1, 1)), ValueError, "std must be > 0"),
     ("color.imagenet_denormalize", lambda: color.imagenet_denormalize(np.zeros((3, 8, 8))), TypeError, "torch.Tensor"),
     ("color.channel_view", lambda: color.channel_view(torch.rand(3, 8, 8), "X"), ValueError, "view must be one of"),
+    # train
+    ("train.ActivationStats", lambda: train.ActivationStats(nn.Sequential(nn.Conv2d(1, 4, 3), nn.Tanh())), ValueError, "model has no module of type"),
+    ("train.ActivationStats", lambda: train.ActivationStats(NET(), modules="ReLU"), TypeError, "modules must be a module class"),
+    ("train.ActivationStats", lambda: train.ActivationStats(NET()).hist(5), ValueError, "layer must be one of ['2']"),
+    ("train.ActivationStats", lambda: train.ActivationStats(NET()).hist("2"), ValueError, "nothing recorded yet"),
+    ("train.plot_stats", lambda: train.plot_stats(train.ActivationStats(NET()), "median"), ValueError, "stat must be 'mean', 'std' or 'near_zero'"),
+    ("train.color_dim", lambda: train.color_dim(train.ActivationStats(NET()), "0"), ValueError, "layer must be one of"),
+    ("train.cos_anneal", lambda: train.cos_anneal(0., 1., 1.5), ValueError, "pos must be in [0, 1]"),
+    ("train.cos_anneal", lambda: train.cos_anneal(0., "1", 0.5), TypeError, "end must be a real number"),
+    ("train.one_cycle", lambda: train.one_cycle(1.5, 0.1), ValueError, "pct must be in [0, 1]"),
+    ("train.one_cycle", lambda: train.one_cycle(0.5, 0.1, pct_start=1.), ValueError, "pct_start must be in (0, 1)"),
+    ("train.one_cycle", lambda: train.one_cycle(0.5, -0.1), ValueError, "lr_max, div and div_final must be > 0"),
+    ("train.one_cycle", lambda: train.one_cycle(0.5, float("nan")), ValueError, "lr_max, div and div_final must be > 0"),
+    ("train.one_cycle", lambda: train.one_cycle(0.5, 0.1, moms=(0.9,)), ValueError, "moms must be 3 momentums"),
+    ("train.set_hypers", lambda: train.set_hypers(torch.optim.Adagrad(NET().parameters()), 0.1, 0.9), TypeError, "must have a 'momentum' (SGD) or 'betas'"),
+    ("train.evaluate", lambda: train.evaluate("model", []), TypeError, "model must be an nn.Module"),
+    ("train.fit", lambda: train.fit(NET(), None, epochs=0, lr_max=0.1), ValueError, "epochs must be an int >= 1"),
+    ("train.fit", lambda: train.fit(NET(), None, epochs=1, lr_max=0.1, pct_start=2), ValueError, "pct_start must be in (0, 1)"),
+    # models
+    ("models.conv_layer", lambda: models.conv_layer(0, 8), ValueError, "ni must be an int >= 1"),
+    ("models.conv_layer", lambda: models.conv_layer(8, 8, kernel_size=2), ValueError, "kernel_size must be a positive odd int"),
+    ("models.conv_layer", lambda: models.conv_layer(8, 8, stride=0), ValueError, "stride must be an int >= 1"),
+    ("models.plain_cnn", lambda: models.plain_cnn(channels=(16, 32), blocks=(1, 1, 1)), ValueError, "channels and blocks must have the same length"),
+    ("models.plain_cnn", lambda: models.plain_cnn(stem=()), ValueError, "stem must be a non-empty tuple"),
+    ("models.ResBlock", lambda: models.ResBlock(16, 32, stride=3), ValueError, "stride must be 1 or 2"),
+    ("models.ResBlock", lambda: models.ResBlock(16, 2, bottleneck=True), ValueError, "a bottleneck needs nf >= expansion"),
+    ("models.resnet", lambda: models.resnet(blocks=(1, 1, 0, 1)), ValueError, "blocks[2] must be an int >= 1"),
+    ("models.resnet", lambda: models.resnet(n_classes=0), ValueError, "n_classes must be an int >= 1"),
+    ("models.param_count", lambda: models.param_count("conv"), TypeError, "model must be an nn.Module"),
+    ("models.flop_count", lambda: models.flop_count(nn.Conv2d(1, 1, 3), (1, 0, 8, 8)), ValueError, "input_size must be 4 positive ints"),
+    # pretrained
+    ("pretrained.model_spec", lambda: pretrained.model_spec("resnet50"), ValueError, "name must be one of ['efficientnet_lite0', 'resnet18', 'mobilenet_v2']"),
+    ("pretrained.load_pretrained", lambda: pretrained.load_pretrained("vgg16"), ValueError, "name must be one of"),
+    ("pretrained.load_pretrained", lambda: pretrained.load_pretrained("resnet18", download=False, model_dir="/nonexistent"), pretrained.WeightsUnavailable, "download=False"),
+    ("pretrained.load_pretrained", lambda: pretrained.load_pretrained("resnet18", weights="/etc/hostname"), ValueError, "could not be read as a weights file with weights_only=True"),
+    ("pretrained.read_state_dict", lambda: pretrained.read_state_dict("/nonexistent/w.pth"), ValueError, "could not be read"),
+    ("pretrained.load_checked", lambda: pretrained.load_checked(nn.Linear(2, 2), {"weight": torch.zeros(3, 2), "bias": torch.zeros(2)}), ValueError, "1 wrong shapes"),
+    ("pretrained.load_checked", lambda: pretrained.load_checked(nn.Linear(2, 2), {"weight": torch.zeros(2, 2)}), ValueError, "1 missing keys ['bias']"),
+    ("pretrained.DepthwiseSeparable", lambda: pretrained.DepthwiseSeparable(32, 0), ValueError, "out_channels must be a positive int"),
+    ("pretrained.InvertedResidual", lambda: pretrained.InvertedResidual(16, 16, stride=3), ValueError, "stride must be 1 or 2"),
+    ("pretrained.InvertedResidual", lambda: pretrained.InvertedResidual(16, 16, expand_ratio=0), ValueError, "expand_ratio must be an int >= 1"),
+    ("pretrained.preprocess", lambda: pretrained.preprocess(torch.rand(1, 3, 64, 64)), ValueError, "one RGB image of shape (3,H,W)"),
+    ("pretrained.preprocess", lambda: pretrained.preprocess((torch.rand(3, 64, 64) * 255).byte()), TypeError, "divide uint8 images by 255"),
+    ("pretrained.preprocess", lambda: pretrained.preprocess(torch.rand(3, 64, 64), size=300), ValueError, "at most resize=256"),
+    ("pretrained.preprocess", lambda: pretrained.preprocess(torch.rand(3, 64, 64), name="alexnet"), ValueError, "name must be one of"),
+    ("pretrained.predict_topk", lambda: pretrained.predict_topk(NET(), torch.rand(3, 224, 224)), ValueError, "one preprocessed image (1,3,H,W)"),
+    ("pretrained.predict_topk", lambda: pretrained.predict_topk(NET(), torch.rand(1, 3, 8, 8), k=0, categories=("a", "b")), ValueError, "k must be an int from 1 to 2"),
+    ("pretrained.plot_topk", lambda: pretrained.plot_topk(torch.rand(8, 8), None), ValueError, "img must be a photo (3,H,W)"),
+    # transfer
+    ("transfer.head_name", lambda: transfer.head_name(nn.Conv2d(1, 1, 3)), ValueError, "has no nn.Linear layer"),
+    ("transfer.head_name", lambda: transfer.head_name("resnet18"), TypeError, "model must be an nn.Module"),
+    ("transfer.replace_head", lambda: transfer.replace_head(NET(), 0), ValueError, "n_classes must be an int >= 1"),
+    ("transfer.freeze_body", lambda: transfer.freeze_body(nn.Conv2d(1, 1, 3)), ValueError, "has no nn.Linear layer"),
+    ("transfer.layer_groups", lambda: transfer.layer_groups(NET(), n_groups=1), ValueError, "n_groups must be an int from 2 to"),
+    ("transfer.discriminative_lrs", lambda: transfer.discriminative_lrs(-1e-3, 3), ValueError, "lr must be > 0 and div >= 1"),
+    ("transfer.discriminative_lrs", lambda: transfer.discriminative_lrs(float("nan"), 3), ValueError, "lr must be > 0"),
+    ("transfer.discriminative_lrs", lambda: transfer.discriminative_lrs(1e-3, 0), ValueError, "n_groups must be an int >= 1"),
+    ("transfer.param_groups", lambda: transfer.param_groups(NET(), 1e-3, n_groups=99), ValueError, "n_groups must be an int from 2 to"),
+    ("transfer.recompute_bn_stats", lambda: transfer.recompute_bn_stats(nn.Linear(2, 2), torch.rand(4, 2)), ValueError, "has no batch norm layer"),
+    # interp
+    ("interp.show_top_losses", lambda: interp.show_top_losses(torch.rand(4, 1, 8, 8), torch.rand(3, 10), torch.zeros(4, dtype=torch.long), "abcdefghij"), ValueError, "must have the same N"),
+    ("interp.show_top_losses", lambda: interp.show_top_losses(torch.rand(4, 1, 8, 8), torch.rand(4, 10), torch.zeros(4, dtype=torch.long), "abcdefghij", k=5), ValueError, "k must be between 1 and 4"),
+    ("interp.Hook", lambda: interp.Hook("layer4"), TypeError, "module must be an nn.Module"),
+    ("interp.class_map", lambda: interp.class_map(torch.rand(4, 7, 7), torch.rand(5)), ValueError, "acts must be (K,h,w) and weights (K,)"),
+    ("interp.show_cam", lambda: interp.show_cam(torch.rand(2, 8, 8), torch.rand(8, 8)), ValueError, "image must be (3,H,W), (1,H,W) or (H,W)"),
+    ("interp.show_cam", lambda: interp.show_cam(torch.rand(3, 8, 8), torch.rand(1, 8, 8)), ValueError, "heatmap must be (h,w)"),
+    ("interp.find_layer", lambda: interp.find_layer(NET(), "layer4"), ValueError, "target_layer 'layer4' is not a module name of model"),
+    ("interp.find_layer", lambda: interp.find_layer(NET(), nn.Conv2d(3, 4, 3)), ValueError, "target_layer is not a module of model"),
+    ("interp.gradcam", lambda: interp.gradcam(NET(), torch.rand(3, 8, 8), "0", class_idx=2), ValueError, "class_idx must be an int from 0 to 1"),
+    ("interp.gradcam", lambda: interp.gradcam(NET(), torch.rand(1, 3, 8, 8), "0"), ValueError, "x must be one image (C,H,W)"),
+    ("interp.gradcam", lambda: interp.gradcam(NET(), torch.rand(3, 8, 8), "5"), ValueError, "target_layer must output (1,K,h,w)"),
 ]
 
 # public names with nothing to validate, and why
@@ -117,6 +191,9 @@ EXEMPT = {
     "data.DataUnavailable": "an exception class",
     "receptive.Geometry": "a plain record built by layer_geometry, which validates",
     "receptive.ReceptiveField": "a plain record returned by receptive_field",
+    "pretrained.imagenet_categories": "takes no arguments",
+    "pretrained.ModelSpec": "a plain record; model_spec validates the name",
+    "pretrained.WeightsUnavailable": "an exception class",
 }
 
 
