@@ -11,7 +11,6 @@ arithmetic rate it achieved beside the machine's matrix-multiply rate. See bench
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import platform
 import resource
@@ -23,13 +22,14 @@ import torch.nn.functional as F
 
 from cnn_course.data import fashion_mnist
 from cnn_course.models import flop_count, param_count, resnet
+from cnn_course.train import one_cycle, set_hypers
 
 BASE_CHANNELS = (32, 64, 128, 256)  # stage widths at --width 1; the stem has half the first stage's
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--minutes", type=float, default=15.0, help="training budget in minutes; sets the epochs from a timed warm-up (ignored with --epochs)")
+    p.add_argument("--minutes", type=float, default=15.0, help="training budget in minutes: the 1cycle schedule follows elapsed time and training stops at the budget (ignored with --epochs)")
     p.add_argument("--epochs", type=int, default=None, help="train for exactly this many epochs")
     p.add_argument("--width", type=float, default=1.0, help=f"multiplier of the stage widths {BASE_CHANNELS}")
     p.add_argument("--blocks", type=str, default="1,1,1,1", help="residual blocks per stage, comma separated")
@@ -98,6 +98,22 @@ class Trainer:
         if sched is not None: sched.step()
         return loss.item()
 
+    def fit_for(self, seconds: float, log=print) -> tuple[float, int]:
+        "Train for `seconds` of wall time, 1cycle over elapsed time (so a slow or noisy machine cannot overrun); return (seconds, steps)."
+        a, m = self.a, self.model
+        opt = torch.optim.AdamW(m.parameters(), lr=a.lr, weight_decay=a.wd)
+        start, steps, epoch = time.perf_counter(), 0, 0
+        while True:
+            m.train(); t, perm, total, n = time.perf_counter(), torch.randperm(len(self.x), generator=self.g), 0.0, 0
+            for i in range(self.steps_per_epoch):
+                pct = (time.perf_counter() - start) / seconds
+                if pct >= 1: break
+                set_hypers(opt, *one_cycle(pct, a.lr, pct_start=0.3, div=25., div_final=25e4))  # OneCycleLR's defaults
+                total += self.step(perm[i * a.bs:(i + 1) * a.bs], opt); n += 1
+            steps += n; epoch += n / self.steps_per_epoch
+            if n: log(f"epoch {epoch:.2f}: train loss {total / n:.4f}, {time.perf_counter() - t:.1f} s")
+            if n < self.steps_per_epoch: return time.perf_counter() - start, steps
+
     def fit(self, epochs: int, log=print) -> float:
         "Train for `epochs`; return the seconds spent."
         a, m = self.a, self.model
@@ -110,19 +126,6 @@ class Trainer:
                 total += self.step(perm[i * a.bs:(i + 1) * a.bs], opt, sched)
             log(f"epoch {epoch + 1}/{epochs}: train loss {total / self.steps_per_epoch:.4f}, {time.perf_counter() - t:.1f} s")
         return time.perf_counter() - start
-
-    def seconds_per_epoch(self, n_steps: int = 40) -> float:
-        "Time `n_steps` training steps of a throwaway copy of the model; extrapolate to one epoch."
-        saved, self.model = self.model, copy.deepcopy(self.model)
-        opt, g = torch.optim.AdamW(self.model.parameters(), lr=self.a.lr), self.g
-        self.g = torch.Generator().manual_seed(0)
-        try:
-            idx = lambda: torch.randint(0, len(self.x), (self.a.bs,), generator=self.g)
-            for _ in range(3): self.step(idx(), opt)  # warm up
-            t = time.perf_counter()
-            for _ in range(n_steps): self.step(idx(), opt)
-            return (time.perf_counter() - t) / n_steps * self.steps_per_epoch
-        finally: self.model, self.g = saved, g
 
 
 def predict(model, x, device, bf16, tta: bool, bs: int = 1000) -> torch.Tensor:
@@ -167,15 +170,13 @@ def main(argv=None) -> dict:
     print(f"model: resnet(channels={channels}, blocks={a.blocks}), {param_count(model):,} parameters, "
           f"{flops_img / 1e6:.1f} MFLOPs per image (forward)")
 
-    epochs = a.epochs
-    if epochs is None:
-        est = tr.seconds_per_epoch()
-        eval_s = est * len(xv) / len(x) * 2 / 3  # forward only, twice with TTA: about 2/3 of training the same images
-        epochs = max(1, int((a.minutes * 60 - eval_s) * 0.9 // est))  # 0.9: a 15-step estimate ran 11% short once
-        print(f"estimated {est:.1f} s per epoch -> {epochs} epochs in {a.minutes:g} minutes")
-
-    train_s = tr.fit(epochs)
-    imgs_per_s = epochs * tr.steps_per_epoch * a.bs / train_s
+    if a.epochs is None:  # a time budget: the schedule follows the clock, and training stops at the budget
+        train_s, steps = tr.fit_for(a.minutes * 60)
+        epochs = round(steps / tr.steps_per_epoch, 2)
+    else:
+        epochs = a.epochs
+        train_s, steps = tr.fit(epochs), epochs * tr.steps_per_epoch
+    imgs_per_s = steps * a.bs / train_s
     acc = (predict(model, xv, device, bf16, tta=False).argmax(1) == yv).float().mean().item()
     acc_tta = (predict(model, xv, device, bf16, tta=True).argmax(1) == yv).float().mean().item() if not a.no_flip else acc
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform != "darwin" else 1024 ** 2)
