@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from cnn_course.data import fashion_mnist
-from cnn_course.models import flop_count, param_count, resnet
+from cnn_course.models import augment, flop_count, param_count, resnet
 from cnn_course.train import one_cycle, set_hypers
 
 BASE_CHANNELS = (32, 64, 128, 256)  # stage widths at --width 1; the stem has half the first stage's
@@ -68,18 +68,6 @@ def matmul_gflops(dtype: torch.dtype, device: torch.device, n: int = 2048, reps:
         if device.type == "cuda": torch.cuda.synchronize()
         best = min(best, time.perf_counter() - t)
     return 2 * n ** 3 / best / 1e9
-
-
-def augment(x: torch.Tensor, pad: int, flip: bool, g: torch.Generator) -> torch.Tensor:
-    "Shift each image (N,C,H,W) by up to `pad` pixels with zero fill, and mirror half of them, at random."
-    n, c, h, w = x.shape
-    if pad:
-        dy, dx = torch.randint(0, 2 * pad + 1, (2, n), generator=g)
-        rows = (dy[:, None] + torch.arange(h))[:, None, :, None]  # (N,1,H,1)
-        cols = (dx[:, None] + torch.arange(w))[:, None, None, :]  # (N,1,1,W)
-        x = F.pad(x, (pad,) * 4)[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
-    if flip: x = torch.where(torch.rand(n, generator=g)[:, None, None, None] < 0.5, x.flip(3), x)
-    return x
 
 
 class Trainer:

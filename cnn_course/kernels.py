@@ -91,7 +91,7 @@ def kernel_editor(img: torch.Tensor, # a grey image (H,W)
                   size: float = 4.0, # width of the figure, in inches
                  ):
     "Nine editable weights beside `img` filtered by them, redrawn on every edit (needs a live kernel)."
-    import io
+    from cnn_course.widgets import fig_png
     import ipywidgets as W
     import matplotlib.pyplot as plt
     k = SOBEL_X if kernel is None else kernel
@@ -103,8 +103,7 @@ def kernel_editor(img: torch.Tensor, # a grey image (H,W)
         res = apply_kernel(img, torch.tensor([b.value for b in boxes]).view(3, 3))
         fig, ax = plt.subplots(figsize=(size, size * img.shape[0] / img.shape[1]))
         show_signed(res, ax=ax)
-        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=72, bbox_inches="tight"); plt.close(fig)
-        picture.value = buf.getvalue()
+        picture.value = fig_png(fig)
     for b in boxes: b.observe(draw, "value")
     draw()
     return W.HBox([W.GridBox(boxes, layout=W.Layout(grid_template_columns="repeat(3, 4.8em)")), picture])

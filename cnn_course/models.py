@@ -10,12 +10,13 @@ from __future__ import annotations
 import numbers
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .layers import dry_run
 
 # %% auto #0
-__all__ = ['conv_layer', 'plain_cnn', 'ResBlock', 'resnet', 'param_count', 'flop_count']
+__all__ = ['conv_layer', 'plain_cnn', 'augment', 'ResBlock', 'resnet', 'param_count', 'flop_count']
 
 # %% ../nbs/08_resnets.ipynb #7373b342
 def _check_pos_int(**kw):
@@ -80,6 +81,24 @@ def plain_cnn(channels: tuple = (16, 32, 64), # output channels of each stage
     "A CNN without skip connections: stem, stages of paired `conv_layer`s (stride 2 first), pooled linear head."
     return _network(lambda ni, nf, stride: [conv_layer(ni, nf, stride=stride), conv_layer(nf, nf)],
                     channels, blocks, n_classes, stem, in_channels)
+
+# %% ../nbs/08_resnets.ipynb #81d7eccd
+def augment(x: torch.Tensor, # a batch of images (N,C,H,W)
+            pad: int, # shift each image by up to this many pixels (0: no shifts)
+            flip: bool, # mirror about half of the images left-right
+            g: torch.Generator, # the random generator, so that a seed fixes the augmentation
+           ) -> torch.Tensor:
+    "Shift each image (N,C,H,W) by up to `pad` pixels (zero fill) and mirror half of them, at random."
+    if not (isinstance(x, torch.Tensor) and x.ndim == 4): raise ValueError(f"x must be a batch of images (N,C,H,W), got {tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+    if not (isinstance(pad, numbers.Integral) and pad >= 0): raise ValueError(f"pad must be an int >= 0, got {pad!r}")
+    n, c, h, w = x.shape
+    if pad:
+        dy, dx = torch.randint(0, 2 * pad + 1, (2, n), generator=g)
+        rows = (dy[:, None] + torch.arange(h))[:, None, :, None]  # (N,1,H,1)
+        cols = (dx[:, None] + torch.arange(w))[:, None, None, :]  # (N,1,1,W)
+        x = F.pad(x, (pad,) * 4)[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
+    if flip: x = torch.where(torch.rand(n, generator=g)[:, None, None, None] < 0.5, x.flip(3), x)
+    return x
 
 # %% ../nbs/08_resnets.ipynb #dbed6f26
 class ResBlock(nn.Module):

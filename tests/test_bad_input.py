@@ -136,6 +136,8 @@ CASES = [  # (public name, call, exception, message fragment)
     ("models.ResBlock", lambda: models.ResBlock(16, 2, bottleneck=True), ValueError, "a bottleneck needs nf >= expansion"),
     ("models.resnet", lambda: models.resnet(blocks=(1, 1, 0, 1)), ValueError, "blocks[2] must be an int >= 1"),
     ("models.resnet", lambda: models.resnet(n_classes=0), ValueError, "n_classes must be an int >= 1"),
+    ("models.augment", lambda: models.augment(torch.rand(1, 28, 28), 2, True, torch.Generator()), ValueError, "x must be a batch of images (N,C,H,W)"),
+    ("models.augment", lambda: models.augment(torch.rand(2, 1, 28, 28), -1, True, torch.Generator()), ValueError, "pad must be an int >= 0"),
     ("models.param_count", lambda: models.param_count("conv"), TypeError, "model must be an nn.Module"),
     ("models.flop_count", lambda: models.flop_count(nn.Conv2d(1, 1, 3), (1, 0, 8, 8)), ValueError, "input_size must be 4 positive ints"),
     # pretrained
