@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -6,6 +7,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+# a line nbdev reads as a directive: fastcore's pattern, `#|` or `# |` (as formatters write it)
+DIRECTIVE_LINE = re.compile(r"^[ \t]*#[ \t]*\|", re.M)
 
 _ORDER = {"test_notebooks.py": 0, "test_book.py": 2, "test_browser.py": 3}  # notebooks fill the book's cache
 

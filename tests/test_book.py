@@ -2,7 +2,7 @@
 import re
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import DIRECTIVE_LINE, ROOT
 
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 PAGES = [c["file"] for part in TOC["parts"] for c in part["chapters"] if c["file"].startswith("nbs/")]
@@ -25,7 +25,7 @@ def test_chapter_page(book, name):
     text = _text(html)
     assert re.search(r"<h1>.+?</h1>", html, re.S), "page has no title"
     assert f"colab.research.google.com/{REPO}/{name}.ipynb" in html, "no Colab launch button for this notebook"
-    assert "#|" not in text, "an nbdev directive is visible"
+    assert not DIRECTIVE_LINE.search(text), "an nbdev directive is visible"
     assert "google.colab" not in text, "the hidden Colab set-up cell is visible"
     assert "Traceback (most recent call last)" not in text and 'output traceback' not in html, "an error output"
     assert 'id="summary"' in html and 'id="exercises"' in html, "no Summary or Exercises section"
