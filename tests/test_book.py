@@ -1,11 +1,16 @@
 """Build the HTML book (reusing the notebooks the tests just executed) and check what readers get."""
+import importlib
 import re
+from pathlib import Path
+
 import pytest
 import yaml
 from conftest import DIRECTIVE_LINE, ROOT
 
+import api_ref
+
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-PAGES = [c["file"] for part in TOC["parts"] for c in part["chapters"] if c["file"].startswith("nbs/")]
+PAGES = [c["file"] for part in TOC["parts"] for c in part["chapters"] if c.get("file", "").startswith("nbs/")]
 REPO = "github/cnn-course/cnn_course/blob/main"
 
 
@@ -44,3 +49,16 @@ def test_widgets_served_offline(book):
     for js in ("require.js", "embed-amd.js"):
         assert f'src="../_static/widgets/{js}' in html
         assert (book / "_static" / "widgets" / js).exists()
+
+
+@pytest.mark.parametrize("name", api_ref.modules())
+def test_api_page(book, name):
+    "The module's API page documents each public symbol (an anchor each), linked from its chapters."
+    html = _page(book, f"api/{name}")
+    mod = importlib.import_module(f"cnn_course.{name}")
+    missing = [s for s in mod.__all__ if f'id="cnn_course.{name}.{s}"' not in html]
+    assert not missing, f"public symbols without an entry on api/{name}.html: {missing}"
+    assert 'class="sig-param"' in html, "no signatures"
+    if ":param " in api_ref.render(name): assert "Parameters" in html, "the documented parameters are not shown"
+    for nb in api_ref.exported_by(name):
+        assert f'href="../api/{name}.html"' in _page(book, f"nbs/{Path(nb).stem}"), f"{nb} does not link the page"

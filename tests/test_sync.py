@@ -2,11 +2,14 @@
 import shutil
 import subprocess
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ROOT
+
+import api_ref
 
 BIN = Path(sys.executable).parent
 
@@ -44,8 +47,15 @@ def test_readme_matches_index():
 
 
 def test_toc_lists_every_notebook():
+    "The book holds every notebook, every page and an API page per module (api/*: written at build time)."
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = {toc["root"]} | {c["file"] for part in toc["parts"] for c in part["chapters"]}
-    nbs = {f"nbs/{p.stem}" for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith("_")}
-    nbs |= {f"pages/{p.stem}" for p in (ROOT / "pages").glob("*.md")}
-    assert files == nbs, f"only in _toc.yml: {sorted(files - nbs)}; only in nbs/ or pages/: {sorted(nbs - files)}"
+    entries = [c for part in toc["parts"] for c in part["chapters"]]
+    files = {toc["root"]} | {c["file"] for c in entries if "file" in c}
+    globs = [c["glob"] for c in entries if "glob" in c]
+    want = {f"nbs/{p.stem}" for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith("_")}
+    want |= {f"pages/{p.stem}" for p in (ROOT / "pages").glob("*.md")}
+    api = {f"api/{m}" for m in api_ref.modules()}
+    listed = files | {f for f in want | api if any(fnmatch(f, g) for g in globs)}
+    want |= api
+    assert listed == want, f"only in _toc.yml: {sorted(listed - want)}; not in it: {sorted(want - listed)}"
+    assert all(any(fnmatch(f, g) for f in api) for g in globs), f"a glob in _toc.yml matches no page: {globs}"

@@ -1,4 +1,5 @@
-"""Sphinx extension for the course book: serve its JavaScript (widgets, MathJax) and CSS itself.
+"""Sphinx extension for the course book: serve its JavaScript (widgets, MathJax) and CSS itself,
+and write the API reference (`api/*.md`, see `api_ref.py`) from the code before Sphinx reads it.
 
 Pages with saved widget state load `widgets/require.js` and `widgets/embed-amd.js` (see
 `nb_ipywidgets_js` in `_config.yml`), and math is typeset by `mathjax/tex-mml-chtml.js`
@@ -50,7 +51,13 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"][:] = unique  # in place: later handlers add to this same list
 
 
+def _write_api(app):
+    import api_ref
+    api_ref.write_pages(Path(app.srcdir) / "api")  # only changed pages are rewritten
+
+
 def setup(app):
+    app.connect("builder-inited", _write_api)
     app.connect("builder-inited", _add_static)
     app.connect("html-page-context", _dedupe_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
