@@ -62,3 +62,33 @@ def test_api_page(book, name):
     if ":param " in api_ref.render(name): assert "Parameters" in html, "the documented parameters are not shown"
     for nb in api_ref.exported_by(name):
         assert f'href="../api/{name}.html"' in _page(book, f"nbs/{Path(nb).stem}"), f"{nb} does not link the page"
+
+
+def _built_footer(html):
+    m = re.search(r'<p class="course-footer">(.*?)</p>', html, re.S)
+    assert m, "no course footer"
+    return _text(m.group(1))
+
+
+@pytest.mark.parametrize("name", [TOC["root"], "nbs/06_color_images", "pages/running"])
+def test_footer_version_and_licences(book, name):
+    import cnn_course
+    text = _built_footer(_page(book, name))
+    assert f"cnn_course {cnn_course.__version__}" in text
+    assert "Apache License 2.0" in text and "CC BY 4.0" in text
+
+
+def test_nbdev_doc_links_resolve(book):
+    "Every page that `_modidx.py` and the module docstrings link to exists in the built book."
+    from cnn_course._modidx import d
+    base = "https://cnn-course.github.io/cnn_course/"
+    urls = {nb for mod in d["syms"].values() for nb, _ in mod.values()}
+    assert d["settings"]["doc_host"] + d["settings"]["doc_baseurl"] + "/" == base
+    for page in {u.split("#")[0] for u in urls}:
+        stub = _page(book, page[:-len(".html")])
+        target = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', stub).group(1)
+        assert (book / target).exists(), f"{page} redirects to a missing {target}"
+    for py in (ROOT / "cnn_course").glob("[!_]*.py"):
+        docs = re.findall(rf"^Docs: {re.escape(base)}([^\s\"]+)", py.read_text(), re.M)
+        assert len(docs) == 1 and (book / docs[0]).exists(), f"{py.name}: {docs}"
+    assert (book / "llms.txt").read_text() == (ROOT / "nbs" / "llms.txt").read_text()

@@ -30,7 +30,10 @@ SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")  # https:, mailto: ...
 def _book_pages() -> tuple[str, set[str]]:
     "The toc's root and all its files, as paths from the repository root without suffix."
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = {toc["root"]} | {c["file"] for part in toc["parts"] for c in part["chapters"]}
+    chapters = [c for part in toc["parts"] for c in part["chapters"]]
+    files = {toc["root"]} | {c["file"] for c in chapters if "file" in c}
+    for c in chapters:  # glob entries, such as the generated api/* pages
+        if "glob" in c: files |= {p.with_suffix("").as_posix() for p in ROOT.glob(c["glob"] + ".md")}
     return toc["root"], files
 
 
