@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 import cnn_course
-from cnn_course import color, conv, data, interp, kernels, layers, models, pretrained, receptive, train, transfer, widgets
+from cnn_course import color, conv, data, interp, kernels, layers, models, pretrained, receptive, train, transfer, utils, widgets
 
 IMG = torch.rand(8, 8)
 X, W = torch.rand(1, 3, 8, 8), torch.rand(4, 3, 3, 3)
@@ -22,6 +22,17 @@ SPLIT = lambda n=4: data.ImageSplit(torch.rand(n, 1, 4, 4), torch.zeros(n, dtype
                                     torch.rand(2, 1, 4, 4), torch.zeros(2, dtype=torch.long), ("a",))
 
 CASES = [  # (public name, call, exception, message fragment)
+    # utils
+    ("utils.check_int", lambda: utils.check_int(True, "stride", 1), TypeError, "stride must be an int >= 1, got True"),
+    ("utils.check_int", lambda: utils.check_int(0, "stride", 1), ValueError, "stride must be an int >= 1, got 0"),
+    ("utils.check_pos_int", lambda: utils.check_pos_int(2.0, "n"), TypeError, "n must be an int >= 1, got 2.0"),
+    ("utils.check_real", lambda: utils.check_real(float("nan"), "pct", 0, 1), ValueError, "pct must be a real number from 0 to 1"),
+    ("utils.check_real", lambda: utils.check_real(False, "lr_max"), TypeError, "lr_max must be a real number, got False"),
+    ("utils.pair", lambda: utils.pair((1, True), "stride"), TypeError, "stride must be an int or a pair of ints"),
+    ("utils.pair", lambda: utils.pair((1, 0), "stride", 1), ValueError, "stride must be >= 1 along both axes"),
+    ("utils.model_device", lambda: utils.model_device(torch.rand(2)), TypeError, "model must be an nn.Module"),
+    ("utils.param_count", lambda: utils.param_count("net"), TypeError, "model must be an nn.Module"),
+    ("utils.fig_png", lambda: utils.fig_png("x"), TypeError, "matplotlib figure"),
     # data
     ("data.ImageSplit", lambda: data.ImageSplit(torch.rand(2, 1, 4, 4), torch.tensor([0]), torch.rand(1, 1, 4, 4), torch.tensor([0]), ("a",)), ValueError, "2 images but y_train has 1"),
     ("data.ImageSplit", lambda: SPLIT(0), ValueError, "x_train is empty"),
