@@ -8,32 +8,19 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .utils import pair
+
 # %% auto #0
 __all__ = ['im2col', 'conv2d', 'SHAPE_RULES', 'conv_out_size', 'conv_taps', 'conv_out_shape']
-
-# %% ../nbs/02_conv_pytorch.ipynb #a4f65c9a
-def _pair(v, name: str) -> tuple[int, int]:
-    "`v` as a (height, width) pair of ints; `name` is the argument named in the error."
-    isint = lambda i: isinstance(i, int) and not isinstance(i, bool)
-    if isint(v): return (v, v)
-    if isinstance(v, (tuple, list)) and len(v) == 2 and all(map(isint, v)): return (v[0], v[1])
-    raise TypeError(f"{name} must be an int or a pair of ints (height, width), got {v!r}")
 
 # %% ../nbs/02_conv_pytorch.ipynb #81bbc27d
 def _geometry(hw, # (H, W) of the input
               kernel_size, stride, padding, dilation, # ints or pairs, as in `F.conv2d`
              ) -> tuple:
-    "Check the convolution arguments against input size `hw`; return them as pairs, then (H_out, W_out)."
-    names = ("kernel_size", "stride", "padding", "dilation")
-    ks, st, pd, dl = (_pair(v, nm) for v, nm in zip((kernel_size, stride, padding, dilation), names))
-    for v, nm, lo in zip((ks, st, pd, dl), names, (1, 1, 0, 1)):
-        if min(v) < lo: raise ValueError(f"{nm} must be >= {lo} in both directions, got {v}")
-    span = tuple(d * (k - 1) + 1 for k, d in zip(ks, dl))
-    padded = tuple(int(n) + 2 * p for n, p in zip(hw, pd))
-    if span[0] > padded[0] or span[1] > padded[1]:
-        raise ValueError(f"kernel_size {ks} with dilation {dl} spans {span} pixels, more than the padded "
-                         f"input {padded}; use a smaller kernel_size or dilation, or more padding")
-    return ks, st, pd, dl, tuple((n - s) // t + 1 for n, s, t in zip(padded, span, st))
+    "The four arguments as checked (height, width) pairs, then (H_out, W_out) for input `hw`."
+    args = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    out = conv_out_size(tuple(hw), **args)  # checks every argument (chapter 3)
+    return (*(pair(v, k) for k, v in args.items()), out)
 
 # %% ../nbs/02_conv_pytorch.ipynb #fd376a58
 def _taps(n_out: int, # output positions along the axis
@@ -102,15 +89,14 @@ import numbers
 import torch
 from torch import nn
 
+from .utils import check_int, check_shape, pair
+
 # %% ../nbs/03_strides_padding.ipynb #cf229f98
-_LOWEST = {"size": 1, "kernel_size": 1, "stride": 1, "padding": 0, "dilation": 1}  # smallest allowed value
+_LOWEST = {"size": 1, "kernel_size": 1, "stride": 1, "padding": 0, "dilation": 1}  # allowed
 
 def _check_geometry(**args) -> list[tuple[int, int]]:
-    "Each keyword argument (named as in `_LOWEST`) as a pair, after checking it is in its allowed range."
-    pairs = [_pair(v, k) for k, v in args.items()]
-    for (k, v), p in zip(args.items(), pairs):
-        if min(p) < _LOWEST[k]: raise ValueError(f"{k} must be >= {_LOWEST[k]}, got {v!r}")
-    return pairs
+    "Each keyword argument (named as in `_LOWEST`) as a pair, checked against its lowest value."
+    return [pair(v, k, _LOWEST[k]) for k, v in args.items()]
 
 # %% ../nbs/03_strides_padding.ipynb #07049140
 def conv_out_size(size: int | tuple[int, int], # input height and width; an int for a square input
@@ -127,8 +113,11 @@ def conv_out_size(size: int | tuple[int, int], # input height and width; an int 
         span = d * (k - 1) + 1  # pixels from the first tap of a window to its last
         o = (n + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
         if ceil_mode and (o - 1) * s >= n + p: o -= 1  # the last window must start inside the input
-        if o < 1: raise ValueError(f"kernel larger than the padded input: kernel_size={kernel_size!r} with dilation="
-                                   f"{dilation!r} spans {span} pixels, the padded input has {n + 2 * p}")
+        if o < 1:
+            raise ValueError(f"kernel larger than the padded input: kernel_size={kernel_size!r} "
+                             f"with dilation={dilation!r} spans {span} pixels, the padded input "
+                             f"has {n + 2 * p}; use a smaller kernel_size or dilation, or more "
+                             "padding")
         out.append(o)
     return tuple(out) if any(isinstance(v, (tuple, list)) for v in args.values()) else out[0]
 
@@ -141,8 +130,7 @@ def conv_taps(i: int, # output row
               dilation: int | tuple[int, int] = 1, # spacing between the kernel's taps
              ) -> list[tuple[int, int]]:
     "Input `(row, col)` pixels read by output pixel `(i, j)`; those outside the input fall in the padding."
-    if not all(isinstance(v, numbers.Integral) and v >= 0 for v in (i, j)):
-        raise ValueError(f"i and j must be ints >= 0 (an output pixel), got i={i!r}, j={j!r}")
+    check_int(i, "i (an output row)", 0); check_int(j, "j (an output column)", 0)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _check_geometry(
         kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
     return [(i * sh - ph + a * dh, j * sw - pw + b * dw) for a in range(kh) for b in range(kw)]
@@ -165,7 +153,7 @@ def _conv_shape(m: nn.Conv2d, s: tuple) -> tuple:
 def _pool_shape(m: nn.MaxPool2d | nn.AvgPool2d, s: tuple) -> tuple:
     "(N,C,H,W) -> (N,C,H',W')"
     _expect(m, s)
-    if any(2 * p > k for p, k in zip(_pair(m.padding, "padding"), _pair(m.kernel_size, "kernel_size"))):
+    if any(2 * p > k for p, k in zip(pair(m.padding, "padding"), pair(m.kernel_size, "kernel_size"))):
         raise ValueError(f"{type(m).__name__}: padding={m.padding} must be at most half of kernel_size={m.kernel_size}")
     hw = conv_out_size(s[2:], m.kernel_size, m.stride, m.padding, getattr(m, "dilation", 1), m.ceil_mode)
     return (*s[:2], *hw)
@@ -214,9 +202,7 @@ def _follow(m: nn.Module, s: tuple) -> tuple:
 def conv_out_shape(model: nn.Module, # a layer, or an `nn.Sequential` of layers (nested ones too)
                    input_size: tuple[int, int, int, int], # shape of the input batch (N,C,H,W)
                   ) -> tuple:
-    "Shape of `model`'s output for an input of shape `input_size`, worked out layer by layer without running it."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    s = tuple(input_size) if isinstance(input_size, (tuple, list)) else ()
-    if len(s) != 4 or not all(isinstance(v, numbers.Integral) and v > 0 for v in s):
-        raise ValueError(f"input_size must be 4 positive ints (N,C,H,W), got {input_size!r}")
-    return _follow(model, tuple(int(v) for v in s))
+    "Shape of `model`'s output for input shape `input_size`, layer by layer, without running it."
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    return _follow(model, check_shape(input_size, "input_size", 4, "(N,C,H,W)"))

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .utils import check_pos_int
+
 # %% auto #0
 __all__ = ['FASHION_CLASSES', 'FASHION_URL', 'FASHION_DEBIAN_DIR', 'FASHION_FILES', 'DATA_ENV', 'PHOTOS', 'ImageSplit',
            'mnist_digits', 'mnist_sample', 'show_images', 'data_dir', 'gz_sha256', 'download', 'DataUnavailable',
@@ -228,9 +230,11 @@ def split_dls(split: ImageSplit, # the data
     from fastai.data.core import DataLoaders
     from fastai.data.load import DataLoader
     from fastai.torch_core import default_device
-    if not isinstance(split, ImageSplit): raise TypeError(f"split must be an ImageSplit, got {type(split).__name__}")
-    if bs < 1: raise ValueError(f"bs must be a positive batch size, got {bs}")
+    if not isinstance(split, ImageSplit):
+        raise TypeError(f"split must be an ImageSplit, got {type(split).__name__}")
+    check_pos_int(bs, "bs (the batch size)")
     trn = list(zip(split.x_train, split.y_train))
     val = list(zip(split.x_valid, split.y_valid))
-    dl = lambda ds, shuffle: DataLoader(ds, bs=bs, shuffle=shuffle, drop_last=shuffle, num_workers=num_workers)
+    def dl(ds, shuffle):
+        return DataLoader(ds, bs=bs, shuffle=shuffle, drop_last=shuffle, num_workers=num_workers)
     return DataLoaders(dl(trn, True), dl(val, False), device=device or default_device())

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import show_images
+from .utils import check_int, model_device
 
 # %% auto #0
 __all__ = ['show_top_losses', 'Hook', 'class_map', 'show_cam', 'find_layer', 'gradcam']
@@ -108,18 +109,12 @@ def find_layer(model: nn.Module, # the network
     return layer
 
 # %% ../nbs/11_interpretation.ipynb #cc757206
-def _device(model: nn.Module) -> torch.device:
-    "Device of `model`'s first parameter (the CPU for a model without parameters)."
-    return next(model.parameters(), torch.empty(0)).device
-
 def _class_index(class_idx, scores: torch.Tensor) -> int:
     "`class_idx` checked against the (1,n_classes) `scores`, or the predicted class when None."
-    if scores.ndim != 2: raise ValueError(f"model must return (N,n_classes) scores, got shape {tuple(scores.shape)}")
+    if scores.ndim != 2:
+        raise ValueError(f"model must return (N,n_classes) scores, got shape {tuple(scores.shape)}")
     if class_idx is None: return int(scores[0].argmax())
-    n = scores.shape[1]
-    if isinstance(class_idx, bool) or not isinstance(class_idx, (int, np.integer)) or not 0 <= class_idx < n:
-        raise ValueError(f"class_idx must be an int from 0 to {n - 1} (or None for the predicted class), got {class_idx!r}")
-    return int(class_idx)
+    return check_int(class_idx, "class_idx (None: the predicted class)", 0, scores.shape[1] - 1)
 
 # %% ../nbs/11_interpretation.ipynb #3daf78b3
 def gradcam(model: nn.Module, # a classifier returning (N,n_classes) scores
@@ -132,7 +127,7 @@ def gradcam(model: nn.Module, # a classifier returning (N,n_classes) scores
     layer = find_layer(model, target_layer)
     if not isinstance(x, torch.Tensor) or x.ndim != 3:
         raise ValueError(f"x must be one image (C,H,W), got {tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
-    xb, was_training = x[None].to(_device(model)).requires_grad_(True), model.training
+    xb, was_training = x[None].to(model_device(model)).requires_grad_(True), model.training
     try:
         model.eval()
         with Hook(layer) as h:

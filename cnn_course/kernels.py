@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .utils import check_pos_int, fig_png
+
 # %% auto #0
 __all__ = ['TOP_EDGE', 'LEFT_EDGE', 'DIAG1_EDGE', 'DIAG2_EDGE', 'EDGE_KERNELS', 'SOBEL_X', 'SOBEL_Y', 'show_signed',
            'apply_kernel', 'sobel_magnitude', 'kernel_editor', 'conv_matrix']
@@ -91,7 +93,6 @@ def kernel_editor(img: torch.Tensor, # a grey image (H,W)
                   size: float = 4.0, # width of the figure, in inches
                  ):
     "Nine editable weights beside `img` filtered by them, redrawn on every edit (needs a live kernel)."
-    from cnn_course.widgets import fig_png
     import ipywidgets as W
     import matplotlib.pyplot as plt
     k = SOBEL_X if kernel is None else kernel
@@ -115,8 +116,7 @@ def conv_matrix(kernel: torch.Tensor, # square weights (ks,ks)
                ) -> torch.Tensor: # ((H-ks+1)*(W-ks+1), H*W)
     "The matrix `M` with `M @ img.flatten() == apply_kernel(img, kernel).flatten()` for an (H,W) image."
     ks = _check_kernel(kernel)
-    for nm, v in (("height", height), ("width", width)):
-        if not isinstance(v, int) or v < 1: raise ValueError(f"{nm} must be a positive int, got {v!r}")
+    check_pos_int(height, "height"); check_pos_int(width, "width")
     _check_fits(ks, height, width)
     oh, ow = height - ks + 1, width - ks + 1
     m = kernel.new_zeros(oh * ow, height * width)

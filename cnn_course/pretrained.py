@@ -5,7 +5,6 @@
 # %% ../nbs/09_pretrained.ipynb #d8e48374
 from __future__ import annotations
 
-import numbers
 import socket
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -17,6 +16,8 @@ import torch
 import torchvision.transforms.functional as TF
 from torch import nn
 from .color import IMAGENET_MEAN, IMAGENET_STD, imagenet_normalize
+from .layers import conv_block
+from .utils import check_int, check_pos_int, model_device, param_count
 
 # %% auto #0
 __all__ = ['PRETRAINED', 'DOWNLOAD_TIMEOUT', 'imagenet_categories', 'DepthwiseSeparable', 'InvertedResidual', 'read_state_dict',
@@ -30,39 +31,36 @@ def imagenet_categories() -> tuple[str, ...]:
     return tuple(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 # %% ../nbs/09_pretrained.ipynb #11915203
-def _conv_bn(in_channels: int, out_channels: int, kernel_size: int = 1, stride: int = 1, groups: int = 1,
-             act: bool = True) -> nn.Sequential:
-    "Convolution (no bias, 'same' padding for odd kernels), batch norm, and a ReLU6 when `act`."
-    conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, kernel_size // 2, groups=groups, bias=False)
-    layers = [conv, nn.BatchNorm2d(out_channels)] + ([nn.ReLU6(inplace=True)] if act else [])
-    return nn.Sequential(*layers)
+def _conv_bn(in_channels: int, out_channels: int, kernel_size: int = 1, stride: int = 1,
+             groups: int = 1, act: bool = True) -> nn.Sequential:
+    "`conv_block` as MobileNet uses it: convolution, batch norm, and a ReLU6 when `act`."
+    return conv_block(in_channels, out_channels, kernel_size, stride, act=act and nn.ReLU6,
+                      bn=True, groups=groups)
 
 # %% ../nbs/09_pretrained.ipynb #526f701b
 class DepthwiseSeparable(nn.Sequential):
-    "MobileNet's block: a 3x3 depthwise conv (one kernel per channel), then a 1x1 pointwise conv mixing channels."
+    "MobileNet's block: a 3x3 depthwise conv (a kernel per channel), a 1x1 conv mixing them."
     def __init__(self, in_channels: int, # channels of the input
                  out_channels: int, # channels of the output
                  stride: int = 1, # 2 halves height and width (in the depthwise step)
                 ):
-        for nm, v in (("in_channels", in_channels), ("out_channels", out_channels), ("stride", stride)):
-            if not (isinstance(v, numbers.Integral) and v > 0): raise ValueError(f"{nm} must be a positive int, got {v!r}")
-        super().__init__(_conv_bn(in_channels, in_channels, 3, stride, groups=in_channels),  # depthwise
-                         _conv_bn(in_channels, out_channels, 1))                             # pointwise
+        super().__init__(_conv_bn(in_channels, in_channels, 3, stride, groups=in_channels),
+                         _conv_bn(in_channels, out_channels, 1))  # depthwise, then pointwise
 
 # %% ../nbs/09_pretrained.ipynb #ef8a4af1
 class InvertedResidual(nn.Module):
-    "MobileNetV2's block: 1x1 expand, 3x3 depthwise, linear 1x1 project; input added when shapes match."
+    "MobileNetV2's block: 1x1 expand, 3x3 depthwise, linear 1x1 project; plus the input if it fits."
     def __init__(self, in_channels: int, # channels of the input
                  out_channels: int, # channels of the output
                  stride: int = 1, # 1 or 2 (2 halves height and width)
                  expand_ratio: int = 6, # width of the middle part, as a multiple of `in_channels`
                 ):
         super().__init__()
-        if stride not in (1, 2): raise ValueError(f"stride must be 1 or 2, got {stride!r}")
-        if not (isinstance(expand_ratio, numbers.Integral) and expand_ratio >= 1): raise ValueError(f"expand_ratio must be an int >= 1, got {expand_ratio!r}")
-        mid = in_channels * expand_ratio
+        check_int(stride, "stride", 1, 2)
+        mid = in_channels * check_pos_int(expand_ratio, "expand_ratio")
         expand = [_conv_bn(in_channels, mid, 1)] if expand_ratio != 1 else []
-        self.conv = nn.Sequential(*expand, _conv_bn(mid, mid, 3, stride, groups=mid), _conv_bn(mid, out_channels, 1, act=False))
+        self.conv = nn.Sequential(*expand, _conv_bn(mid, mid, 3, stride, groups=mid),
+                                  _conv_bn(mid, out_channels, 1, act=False))
         self.use_res = stride == 1 and in_channels == out_channels
 
     def forward(self, x): # (N,C_in,H,W) -> (N,C_out,H/stride,W/stride)
@@ -183,9 +181,9 @@ def predict_topk(model: nn.Module, # an ImageNet classifier (1,000 outputs)
     if not isinstance(input, torch.Tensor): raise TypeError(f"input must be a torch.Tensor, got {type(input).__name__}")
     if input.ndim != 4 or input.shape[:2] != (1, 3): raise ValueError(f"input must be one preprocessed image (1,3,H,W), got {tuple(input.shape)}")
     categories = categories or imagenet_categories()
-    if not (isinstance(k, numbers.Integral) and 1 <= k <= len(categories)): raise ValueError(f"k must be an int from 1 to {len(categories)}, got {k!r}")
-    p = next(model.parameters())
-    with torch.no_grad(): probs = model.eval()(input.to(p.device)).softmax(dim=1)[0].cpu()  # (n_classes,)
+    check_int(k, "k", 1, len(categories))
+    with torch.no_grad():  # (n_classes,) probabilities
+        probs = model.eval()(input.to(model_device(model))).softmax(dim=1)[0].cpu()
     top = probs.topk(k)
     return pd.DataFrame({"class": [categories[i] for i in top.indices], "index": top.indices.tolist(), "prob": top.values.tolist()})
 

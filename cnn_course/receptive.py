@@ -15,16 +15,14 @@ import torch.fx as fx
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .utils import check_shape, model_device, pair
+
 # %% auto #0
 __all__ = ['INPUT_GEOMETRY', 'SPATIAL_LAYERS', 'ACTIVATIONS', 'NORMS', 'Geometry', 'layer_geometry', 'merge_geometry',
            'ReceptiveField', 'receptive_field', 'feature_extractor', 'effective_receptive_field', 'footprint_box',
            'uniform_copy', 'show_receptive_field']
 
 # %% ../nbs/05_receptive_fields.ipynb #143f6deb
-def _pair(v) -> tuple:
-    "`v` as an (h, w) pair: an int is repeated, a pair is kept."
-    return tuple(v) if isinstance(v, (tuple, list, torch.Size)) else (v, v)
-
 class Geometry(NamedTuple):
     "Where the units of a feature map look in the input, per spatial axis (h, w)."
     size: tuple  # (h, w) input pixels one unit sees: the receptive field
@@ -41,9 +39,9 @@ def layer_geometry(g: Geometry, # geometry of the layer's input feature map
                    dilation=1, # int or pair
                   ) -> Geometry:
     "Geometry after a conv or pooling layer: r += (k_eff-1)*j, j *= s, start -= p*j."
-    k, s, p, d = map(_pair, (kernel_size, stride, padding, dilation))
-    if min(k + s + d) < 1 or min(p) < 0:
-        raise ValueError(f"kernel_size, stride and dilation must be >= 1 and padding >= 0, got {k}, {s}, {d}, {p}")
+    k, s, d = (pair(v, n, 1) for v, n in ((kernel_size, "kernel_size"), (stride, "stride"),
+                                          (dilation, "dilation")))
+    p = pair(padding, "padding", 0)
     k_eff = tuple(di * (ki - 1) + 1 for ki, di in zip(k, d))
     return Geometry(tuple(r + (ke - 1) * j for r, ke, j in zip(g.size, k_eff, g.jump)),
                     tuple(j * si for j, si in zip(g.jump, s)),
@@ -67,7 +65,7 @@ def _layer_params(m: nn.Module) -> tuple:
     "(kernel_size, stride, padding, dilation) of a Conv2d, MaxPool2d or AvgPool2d `m`."
     d, p = getattr(m, "dilation", 1), m.padding
     if p == "valid": p = 0
-    if p == "same": p = tuple(di * (ki - 1) // 2 for ki, di in zip(_pair(m.kernel_size), _pair(d)))
+    if p == "same": p = tuple(di * (ki - 1) // 2 for ki, di in zip(pair(m.kernel_size, "kernel_size"), pair(d, "dilation")))
     return m.kernel_size, m.stride, p, d
 
 def _node_layer(n: fx.Node, gm: fx.GraphModule, args: tuple, kwargs: dict):
@@ -122,12 +120,12 @@ class _GeometryInterpreter(fx.Interpreter):
 # %% ../nbs/05_receptive_fields.ipynb #b8060eb4
 def _example_input(model: nn.Module, input_size) -> torch.Tensor:
     "Zeros of shape (1,C,H,W) on `model`'s device and dtype, after checking both arguments."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not (isinstance(input_size, (tuple, list, torch.Size)) and len(input_size) in (3, 4)
-            and all(isinstance(v, int) and v > 0 for v in input_size)):
-        raise ValueError(f"input_size must be (C, H, W) or (N, C, H, W) with positive ints, got {input_size!r}")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    size = check_shape(input_size, "input_size", (3, 4), "(C,H,W) or (N,C,H,W)")
     p = next(model.parameters(), None)
-    return torch.zeros(1, *tuple(input_size)[-3:], **(dict(device=p.device, dtype=p.dtype) if p is not None else {}))
+    dtype = p.dtype if p is not None else torch.get_default_dtype()
+    return torch.zeros(1, *size[-3:], device=model_device(model), dtype=dtype)
 
 def _ancestors(n: fx.Node) -> set:
     "`n` and every node it depends on."
@@ -197,7 +195,7 @@ def _table(gm: fx.GraphModule, it: _GeometryInterpreter, nodes: list) -> pd.Data
     rows = []
     for n in nodes:
         m, g = it.layer[n], it.geo[n]
-        k, s, p, d = [_sq(_pair(v)) for v in _layer_params(m)] if m is not None else [""] * 4
+        k, s, p, d = [_sq(pair(v, "layer setting")) for v in _layer_params(m)] if m is not None else [""] * 4
         rows.append(dict(layer=_node_name(n), op=type(m).__name__ if m is not None else _op_name(n, gm), kernel=k,
                          stride=s, padding=p, dilation=d, jump=_sq(g.jump), size=_sq(g.size), start=_sq(g.start), out_shape=it.hw[n]))
     return pd.DataFrame(rows)

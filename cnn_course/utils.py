@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['check_int', 'check_pos_int', 'check_real', 'pair', 'model_device', 'param_count', 'fig_png']
+__all__ = ['check_int', 'check_pos_int', 'check_real', 'pair', 'check_shape', 'model_device', 'param_count', 'fig_png']
 
 # %% ../nbs/00a_utils.ipynb #363889d5
 def _allowed(kind: str, minimum, maximum) -> str:
@@ -22,6 +22,10 @@ def _allowed(kind: str, minimum, maximum) -> str:
     if minimum is not None: return f"{kind} >= {minimum}"
     return f"{kind} <= {maximum}" if maximum is not None else kind
 
+def _is_int(v) -> bool:
+    "Whether `v` is a whole number (Python's or NumPy's) and not a bool."
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
 def check_int(value, # the argument to check
               name: str, # its name, as the error message shows it
               minimum: int | None = None, # smallest allowed value (None: no bound)
@@ -29,7 +33,7 @@ def check_int(value, # the argument to check
              ) -> int:
     "`value` as an `int` if it is a whole number (not a bool) from `minimum` to `maximum`."
     allowed = _allowed("an int", minimum, maximum)
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if not _is_int(value):
         raise TypeError(f"{name} must be {allowed}, got {value!r} ({type(value).__name__})")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
@@ -64,13 +68,26 @@ def pair(v, # an int, or a (height, width) pair of ints
         ) -> tuple[int, int]:
     "`v` as a (height, width) pair of ints: an int is used for both axes."
     msg = f"{name} must be an int or a pair of ints (height, width), got {v!r}"
-    isint = lambda i: isinstance(i, numbers.Integral) and not isinstance(i, bool)
-    if isint(v): v = (v, v)
-    if not (isinstance(v, (tuple, list, torch.Size)) and len(v) == 2 and all(map(isint, v))):
+    if _is_int(v): v = (v, v)
+    if not (isinstance(v, (tuple, list, torch.Size)) and len(v) == 2 and all(map(_is_int, v))):
         raise TypeError(msg)
     if minimum is not None and min(v) < minimum:
         raise ValueError(f"{name} must be >= {minimum} along both axes, got {tuple(v)}")
     return int(v[0]), int(v[1])
+
+# %% ../nbs/00a_utils.ipynb #8473acb5
+def check_shape(value, # a shape: a tuple, list or torch.Size of sizes
+                name: str, # the argument's name, as the error message shows it
+                ndim: int | tuple[int, ...], # the allowed number(s) of dimensions
+                dims: str = "", # what the dimensions are, for the message, e.g. "(N,C,H,W)"
+               ) -> tuple[int, ...]:
+    "`value` as a tuple if it holds `ndim` whole numbers >= 1 (no bools)."
+    ndims = (ndim,) if _is_int(ndim) else tuple(ndim)
+    if not (isinstance(value, (tuple, list, torch.Size)) and len(value) in ndims
+            and all(_is_int(v) and v >= 1 for v in value)):
+        n = " or ".join(map(str, ndims))
+        raise ValueError(f"{name} must be {n} positive ints {dims}, got {value!r}")
+    return tuple(int(v) for v in value)
 
 # %% ../nbs/00a_utils.ipynb #fff34dc9
 def model_device(model: nn.Module, # any module
