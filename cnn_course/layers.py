@@ -17,18 +17,23 @@ __all__ = ['dry_run', 'summary', 'conv_block', 'simple_cnn']
 
 # %% ../nbs/04_first_cnn.ipynb #8ea6f153
 def _row(name: str, m: nn.Module, out, seen: set) -> dict:
-    "One row of `summary`: name, type, output shape, and the parameters `m` owns not yet counted."
+    """One row of `summary`: name, type, output shape, and the parameters `m` owns not
+    yet counted."""
     own = [p for p in m.parameters(recurse=False) if id(p) not in seen]
     seen.update(id(p) for p in own)
     shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-    return dict(layer=name or type(m).__name__, type=type(m).__name__, output_shape=shape,
-                params=sum(p.numel() for p in own),
-                trainable=sum(p.numel() for p in own if p.requires_grad))
+    return dict(
+        layer=name or type(m).__name__,
+        type=type(m).__name__,
+        output_shape=shape,
+        params=sum(p.numel() for p in own),
+        trainable=sum(p.numel() for p in own if p.requires_grad),
+    )
 
 # %% ../nbs/04_first_cnn.ipynb #257184ca
 def dry_run(model: nn.Module, # the model to run
             input_size: tuple[int, int, int, int], # shape of an input batch (N,C,H,W)
-            hooks: dict, # module -> forward hook f(module, input, output), for this run only
+            hooks: dict, # module -> hook f(module, input, output), for this run only
            ):
     "Run `model` once on zeros of `input_size` (eval mode, no gradients) with `hooks`."
     dev = model_device(model)  # checks that model is a module
@@ -50,9 +55,14 @@ def summary(model: nn.Module, # the model to describe
     layers = [(n, m) for n, m in model.named_modules()
               if not list(m.children()) or list(m.parameters(recurse=False))
              ] if isinstance(model, nn.Module) else []
-    dry_run(model, input_size,
-            {m: (lambda m, i, o, n=n: rows.append(_row(n, m, o, seen))) for n, m in layers})
-    df = pd.DataFrame(rows, columns=["layer", "type", "output_shape", "params", "trainable"])
+    dry_run(
+        model,
+        input_size,
+        {m: (lambda m, i, o, n=n: rows.append(_row(n, m, o, seen))) for n, m in layers},
+    )
+    df = pd.DataFrame(
+        rows, columns=["layer", "type", "output_shape", "params", "trainable"]
+    )
     df.attrs.update(total_params=param_count(model),
                     trainable_params=param_count(model, trainable=True))
     return df
@@ -62,12 +72,13 @@ def conv_block(in_channels: int, # channels of the input
                out_channels: int, # channels of the output (number of kernels)
                kernel_size: int = 3, # odd kernel size; the padding is `kernel_size//2`
                stride: int = 2, # 2 halves height and width
-               act: bool | type[nn.Module] = True, # a ReLU after; or an activation class
-               bn: bool = False, # batch norm after the convolution, which then has no bias
+               act: bool | type[nn.Module] = True, # a ReLU after, or this activation
+               bn: bool = False, # batch norm after the conv, which then has no bias
                zero_bn: bool = False, # start the batch norm's scale at 0 (output zeros)
                groups: int = 1, # channel groups; `groups=in_channels` is depthwise
               ) -> nn.Sequential:
-    "A convolution with `padding=kernel_size//2`, then optional batch norm and activation."
+    """A convolution with `padding=kernel_size//2`, then optional batch norm and
+    activation."""
     if check_pos_int(kernel_size, "kernel_size") % 2 == 0:
         raise ValueError(f"kernel_size must be a positive odd int, so that padding "
                          f"kernel_size//2 is symmetric; got {kernel_size!r}")
@@ -76,21 +87,27 @@ def conv_block(in_channels: int, # channels of the input
     layers = [nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
                         padding=kernel_size // 2, groups=groups, bias=not bn)]
     if bn: layers.append(nn.BatchNorm2d(out_channels))
-    if zero_bn and not bn: raise ValueError("zero_bn=True needs bn=True (a batch norm to zero)")
+    if zero_bn and not bn:
+        raise ValueError("zero_bn=True needs bn=True (a batch norm to zero)")
     if zero_bn: nn.init.zeros_(layers[-1].weight)
     if act: layers.append(nn.ReLU() if act is True else act())
     return nn.Sequential(*layers)
 
 # %% ../nbs/04_first_cnn.ipynb #e1775bae
-def simple_cnn(channels: tuple[int, ...] = (1, 4, 8, 16, 32), # input, then each block's output
-               n_classes: int = 2, # number of classes: the last convolution's output channels
+def simple_cnn(channels: tuple[int, ...] = (1, 4, 8, 16, 32), # input, then each block
+               n_classes: int = 2, # number of classes: the last conv's output channels
                kernel_size: int = 3, # kernel size of every convolution
               ) -> nn.Sequential:
-    "Stride-2 `conv_block`s through `channels`, a last convolution to class scores, pooled."
+    """Stride-2 `conv_block`s through `channels`, a last convolution to class scores,
+    pooled."""
     if len(channels) < 2:
-        raise ValueError(f"channels must list at least 2 channel counts (input and one block), "
-                         f"got {channels!r}")
+        raise ValueError(
+            f"channels must list at least 2 channel counts (input and one block), "
+            f"got {channels!r}"
+        )
     check_pos_int(n_classes, "n_classes")
-    blocks = [conv_block(ci, co, kernel_size) for ci, co in zip(channels[:-1], channels[1:])]
+    blocks = [
+        conv_block(ci, co, kernel_size) for ci, co in zip(channels[:-1], channels[1:])
+    ]
     head = conv_block(channels[-1], n_classes, kernel_size, act=False)
     return nn.Sequential(*blocks, head, nn.AdaptiveAvgPool2d(1), nn.Flatten())

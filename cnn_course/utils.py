@@ -18,7 +18,8 @@ __all__ = ['check_int', 'check_pos_int', 'check_real', 'pair', 'check_shape', 'm
 # %% ../nbs/00a_utils.ipynb #363889d5
 def _allowed(kind: str, minimum, maximum) -> str:
     "Words for the allowed values: 'an int >= 1', 'a real number from 0 to 1'..."
-    if minimum is not None and maximum is not None: return f"{kind} from {minimum} to {maximum}"
+    if minimum is not None and maximum is not None:
+        return f"{kind} from {minimum} to {maximum}"
     if minimum is not None: return f"{kind} >= {minimum}"
     return f"{kind} <= {maximum}" if maximum is not None else kind
 
@@ -31,11 +32,16 @@ def check_int(value, # the argument to check
               minimum: int | None = None, # smallest allowed value (None: no bound)
               maximum: int | None = None, # largest allowed value (None: no bound)
              ) -> int:
-    "`value` as an `int` if it is a whole number (not a bool) from `minimum` to `maximum`."
+    """`value` as an `int` if it is a whole number (not a bool) from `minimum` to
+    `maximum`."""
     allowed = _allowed("an int", minimum, maximum)
     if not _is_int(value):
-        raise TypeError(f"{name} must be {allowed}, got {value!r} ({type(value).__name__})")
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise TypeError(
+            f"{name} must be {allowed}, got {value!r} ({type(value).__name__})"
+        )
+    if (minimum is not None and value < minimum) or (
+        maximum is not None and value > maximum
+    ):
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return int(value)
 
@@ -55,7 +61,9 @@ def check_real(value, # the argument to check
     "`value` as a `float` if it is a real number (not a bool, not NaN) in the bounds."
     allowed = _allowed("a real number", minimum, maximum)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {allowed}, got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            f"{name} must be {allowed}, got {value!r} ({type(value).__name__})"
+        )
     if value != value or (minimum is not None and value < minimum) or (
             maximum is not None and value > maximum):
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
@@ -64,12 +72,16 @@ def check_real(value, # the argument to check
 # %% ../nbs/00a_utils.ipynb #acd0a7a1
 def pair(v, # an int, or a (height, width) pair of ints
          name: str, # the argument's name, as the error message shows it
-         minimum: int | None = None, # smallest value allowed along each axis (None: no bound)
+         minimum: int | None = None, # smallest value allowed on each axis (None: any)
         ) -> tuple[int, int]:
     "`v` as a (height, width) pair of ints: an int is used for both axes."
     msg = f"{name} must be an int or a pair of ints (height, width), got {v!r}"
     if _is_int(v): v = (v, v)
-    if not (isinstance(v, (tuple, list, torch.Size)) and len(v) == 2 and all(map(_is_int, v))):
+    if not (
+        isinstance(v, (tuple, list, torch.Size))
+        and len(v) == 2
+        and all(map(_is_int, v))
+    ):
         raise TypeError(msg)
     if minimum is not None and min(v) < minimum:
         raise ValueError(f"{name} must be >= {minimum} along both axes, got {tuple(v)}")
@@ -79,7 +91,7 @@ def pair(v, # an int, or a (height, width) pair of ints
 def check_shape(value, # a shape: a tuple, list or torch.Size of sizes
                 name: str, # the argument's name, as the error message shows it
                 ndim: int | tuple[int, ...], # the allowed number(s) of dimensions
-                dims: str = "", # what the dimensions are, for the message, e.g. "(N,C,H,W)"
+                dims: str = "", # what the dimensions are, e.g. "(N,C,H,W)"
                ) -> tuple[int, ...]:
     "`value` as a tuple if it holds `ndim` whole numbers >= 1 (no bools)."
     ndims = (ndim,) if _is_int(ndim) else tuple(ndim)
@@ -101,12 +113,14 @@ def model_device(model: nn.Module, # any module
 
 # %% ../nbs/00a_utils.ipynb #98603d62
 def param_count(model: nn.Module, # any model
-                trainable: bool = False, # count only the parameters that require gradients
+                trainable: bool = False, # count only parameters that require gradients
                ) -> int:
     "Number of parameters (weights and biases, each counted once) of `model`."
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)
+    return sum(
+        p.numel() for p in model.parameters() if p.requires_grad or not trainable
+    )
 
 # %% ../nbs/00a_utils.ipynb #426f944a
 def fig_png(fig, # a matplotlib figure; it is closed afterwards

@@ -16,9 +16,10 @@ __all__ = ['MAX_FRAMES', 'param_grid', 'explorer']
 MAX_FRAMES = 400  # pictures one explorer may hold; each is a PNG stored in the page
 
 def param_grid(params: dict, # parameter name -> list of values to offer
-               max_frames: int = MAX_FRAMES, # refuse grids with more combinations than this
+               max_frames: int = MAX_FRAMES, # refuse grids with more combinations
               ) -> list[dict]:
-    "Every combination of `params` as a list of keyword dicts, last parameter varying fastest."
+    """Every combination of `params` as a list of keyword dicts, last parameter varying
+    fastest."""
     if not params:
         raise ValueError(
             "params must name at least one parameter with a list of values"
@@ -38,7 +39,8 @@ def param_grid(params: dict, # parameter name -> list of values to offer
 
 # %% ../nbs/90_widgets.ipynb #1d3b869c
 def _stack(frames: list, sizes: list, controls: list, level: int = 0):
-    "Nested `Stack` over `frames` (row-major by `sizes`), level i linked to `controls[i]`."
+    """Nested `Stack` over `frames` (row-major by `sizes`), level i linked to
+    `controls[i]`."""
     import ipywidgets as W
     if level == len(sizes): return frames[0]
     step = len(frames) // sizes[level]
@@ -57,7 +59,8 @@ def explorer(render, # function(**params) -> matplotlib figure, called once per 
              max_frames: int = MAX_FRAMES, # refuse larger grids
              value: dict | None = None, # starting value per parameter (default: the first)
             ):
-    "A slider per parameter over pictures pre-rendered by `render`: works without a kernel."
+    """A slider per parameter over pictures pre-rendered by `render`: works without a
+    kernel."""
     import ipywidgets as W
     grid = param_grid(params, max_frames)
     value = value or {}
