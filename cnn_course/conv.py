@@ -29,8 +29,7 @@ def _geometry(hw, # (H, W) of the input
 def _taps(n_out: int, # output positions along the axis
           k: int, s: int, d: int, # kernel taps, stride, dilation along the axis
           device=None) -> torch.Tensor: # (n_out, k)
-    """Index along one padded axis read by each kernel tap at each output position: `i*s
-    + a*d`."""
+    "Index on a padded axis read by tap `a` at output position `i`: `i*s + a*d`."
     return (
         torch.arange(n_out, device=device)[:, None] * s
         + torch.arange(k, device=device) * d
@@ -133,8 +132,7 @@ def conv_out_size(size: int | tuple[int, int], # input height and width (an int:
                   dilation: int | tuple[int, int] = 1, # spacing between kernel taps
                   ceil_mode: bool = False, # round up, not down, as pooling layers may
                  ) -> int | tuple[int, int]:
-    """Output height and width of a convolution or pooling layer: `(n + 2*p - d*(k-1) -
-    1)//s + 1`."""
+    "Output height and width of a conv or pooling layer: `(n+2p-d(k-1)-1)//s + 1`."
     args = dict(
         size=size,
         kernel_size=kernel_size,

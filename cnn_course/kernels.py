@@ -108,8 +108,7 @@ SOBEL_Y = SOBEL_X.T.contiguous()  # brightness increasing downwards
 
 def sobel_magnitude(img: torch.Tensor, # a grey image (H,W)
                    ) -> torch.Tensor: # edge strength (H-2, W-2), >= 0
-    """Length of the image gradient estimated by the Sobel kernels: `sqrt(gx**2 +
-    gy**2)`."""
+    "Length of the image gradient, from the Sobel kernels: `sqrt(gx**2 + gy**2)`."
     return torch.hypot(apply_kernel(img, SOBEL_X), apply_kernel(img, SOBEL_Y))
 
 # %% ../nbs/01_kernels.ipynb #21b22a55
