@@ -6,6 +6,7 @@ Modules:
 - `cnn_course.kernels`: Hand-made 3x3 kernels that find edges in digits and photos, computed three ways, and why a convolution is a matrix multiplication with zeros and tied weights.
 - `cnn_course.layers`: Convolution, ReLU, pooling and a fully connected layer, put together into a small network that tells handwritten 3s from 7s, trained in plain PyTorch and then with fastai.
 - `cnn_course.models`: Skip connections let a network grow deeper without growing harder to train: residual blocks, the stem, bottleneck blocks and what they cost in parameters and FLOPs, and a small ResNet that classifies Fashion-MNIST on a CPU in a few minutes.
-- `cnn_course.train`: Why a small CNN trained at a high learning rate falls apart, how to watch it happen from the inside with hooks, and what fixes it: larger batches, the 1cycle schedule, the learning-rate finder and batch normalization."""
+- `cnn_course.train`: Why a small CNN trained at a high learning rate falls apart, how to watch it happen from the inside with hooks, and what fixes it: larger batches, the 1cycle schedule, the learning-rate finder and batch normalization.
+- `cnn_course.utils`: The small helpers every module of `cnn_course` shares: argument checks, pairs, a model's device and size, and figures as PNG bytes."""
 
 __version__ = "0.0.1"

@@ -15,68 +15,98 @@ __all__ = ['CHANNELS', 'GREY_WEIGHTS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VIEWS',
            'imagenet_normalize', 'imagenet_denormalize', 'channel_view']
 
 # %% ../nbs/06_color_images.ipynb #1d17f65d
-CHANNELS = ("R", "G", "B")  # the order of the channel axis of every RGB tensor in this course
+# the order of the channel axis of every RGB tensor in this course
+CHANNELS = ("R", "G", "B")
 
 def _check_rgb(input, name: str = "input"):
     "Raise unless `input` is a tensor of shape (3,H,W) or (N,3,H,W)."
-    if not isinstance(input, torch.Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(input).__name__}")
+    if not isinstance(input, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(input).__name__}")
     if input.ndim not in (3, 4) or input.shape[-3] != 3:
-        raise ValueError(f"{name} must have shape (3,H,W) or (N,3,H,W), got {tuple(input.shape)}")
+        raise ValueError(
+            f"{name} must have shape (3,H,W) or (N,3,H,W), got {tuple(input.shape)}"
+        )
 
 # %% ../nbs/06_color_images.ipynb #b1a78262
 def tint(input: torch.Tensor, # an RGB image (3,H,W)
         ) -> torch.Tensor: # (3,3,H,W): image i keeps only channel i
-    "The three channels of an RGB image, each shown in its own colour (the other two set to 0)."
+    """The three channels of an RGB image, each shown in its own colour (the other two
+    set to 0)."""
     _check_rgb(input)
-    if input.ndim != 3: raise ValueError(f"input must be one image (3,H,W), got {tuple(input.shape)}")
-    return torch.eye(3, dtype=input.dtype, device=input.device).view(3, 3, 1, 1) * input[None]
+    if input.ndim != 3:
+        raise ValueError(f"input must be one image (3,H,W), got {tuple(input.shape)}")
+    return (
+        torch.eye(3, dtype=input.dtype, device=input.device).view(3, 3, 1, 1)
+        * input[None]
+    )
 
 # %% ../nbs/06_color_images.ipynb #43e70859
 GREY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma weights of R, G, B
 
 def to_grey(input: torch.Tensor, # RGB image(s) (3,H,W) or (N,3,H,W)
            ) -> torch.Tensor: # (1,H,W) or (N,1,H,W)
-    "Luminance of an RGB image: the channels weighted by `GREY_WEIGHTS`, keeping a channel axis of 1."
+    """Luminance of an RGB image: the channels weighted by `GREY_WEIGHTS`, keeping a
+    channel axis of 1."""
     _check_rgb(input)
     w = input.new_tensor(GREY_WEIGHTS).view(3, 1, 1)
     return (input * w).sum(-3, keepdim=True)
 
 # %% ../nbs/06_color_images.ipynb #c6c2de54
 def per_channel_conv(input: torch.Tensor, # image(s) (C,H,W) or (N,C,H,W)
-                     weight: torch.Tensor, # one 2-D kernel (kH,kW), applied to every channel
+                     weight: torch.Tensor, # one 2-D kernel (kH,kW), for every channel
                      padding=0, # as in `F.conv2d`: an int, "same" or "valid"
                     ) -> torch.Tensor: # same number of channels as `input`
-    "Convolve every channel with the same 2-D kernel, separately (a depthwise conv, `groups=C`)."
+    """Convolve every channel with the same 2-D kernel, separately (a depthwise conv,
+    `groups=C`)."""
     for nm, t in (("input", input), ("weight", weight)):
-        if not isinstance(t, torch.Tensor): raise TypeError(f"{nm} must be a torch.Tensor, got {type(t).__name__}")
-    if input.ndim not in (3, 4): raise ValueError(f"input must have shape (C,H,W) or (N,C,H,W), got {tuple(input.shape)}")
-    if weight.ndim != 2: raise ValueError(f"weight must be one 2-D kernel (kH,kW), got {tuple(weight.shape)}")
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{nm} must be a torch.Tensor, got {type(t).__name__}")
+    if input.ndim not in (3, 4):
+        raise ValueError(
+            f"input must have shape (C,H,W) or (N,C,H,W), got {tuple(input.shape)}"
+        )
+    if weight.ndim != 2:
+        raise ValueError(
+            f"weight must be one 2-D kernel (kH,kW), got {tuple(weight.shape)}"
+        )
     x = input if input.ndim == 4 else input[None]
     c = x.shape[1]
-    out = F.conv2d(x, weight.to(x).expand(c, 1, *weight.shape), padding=padding, groups=c)  # weight (C,1,kH,kW)
+    # weight (C,1,kH,kW)
+    out = F.conv2d(
+        x, weight.to(x).expand(c, 1, *weight.shape), padding=padding, groups=c
+    )
     return out if input.ndim == 4 else out[0]
 
 # %% ../nbs/06_color_images.ipynb #117f2f58
-IMAGENET_MEAN = (0.485, 0.456, 0.406)  # per-channel (R, G, B) mean of the ImageNet training set
+# per-channel (R, G, B) mean of the ImageNet training set
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)   # per-channel standard deviation
 
-def imagenet_normalize(input: torch.Tensor, # RGB image(s) in [0, 1], (3,H,W) or (N,3,H,W)
+def imagenet_normalize(input: torch.Tensor, # RGB in [0, 1], (3,H,W) or (N,3,H,W)
                        mean=IMAGENET_MEAN, # one value per channel
                        std=IMAGENET_STD, # one value per channel
                       ) -> torch.Tensor:
-    "Subtract `mean` from each channel and divide by `std`, the input scaling of ImageNet models."
+    """Subtract `mean` from each channel and divide by `std`, the input scaling of
+    ImageNet models."""
     _check_rgb(input)
-    if len(mean) != 3 or len(std) != 3: raise ValueError(f"mean and std need one value per channel (3), got {mean}, {std}")
+    if len(mean) != 3 or len(std) != 3:
+        raise ValueError(
+            f"mean and std need one value per channel (3), got {mean}, {std}"
+        )
     if min(std) <= 0: raise ValueError(f"std must be > 0 for every channel, got {std}")
-    return (input - input.new_tensor(mean).view(3, 1, 1)) / input.new_tensor(std).view(3, 1, 1)
+    return (input - input.new_tensor(mean).view(3, 1, 1)) / input.new_tensor(std).view(
+        3, 1, 1
+    )
 
-def imagenet_denormalize(input: torch.Tensor, # normalised image(s), (3,H,W) or (N,3,H,W)
+def imagenet_denormalize(input: torch.Tensor, # normalised, (3,H,W) or (N,3,H,W)
                          mean=IMAGENET_MEAN, # the per-channel mean used to normalise
-                         std=IMAGENET_STD, # the per-channel standard deviation used to normalise
+                         std=IMAGENET_STD, # per-channel standard deviation it used
                         ) -> torch.Tensor:
     "Undo `imagenet_normalize`: back to [0, 1] values that can be shown."
     _check_rgb(input)
-    return input * input.new_tensor(std).view(3, 1, 1) + input.new_tensor(mean).view(3, 1, 1)
+    return input * input.new_tensor(std).view(3, 1, 1) + input.new_tensor(mean).view(
+        3, 1, 1
+    )
 
 # %% ../nbs/06_color_images.ipynb #12cb87c9
 VIEWS = (*CHANNELS, "grey")

@@ -10,39 +10,32 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .utils import pair
+
 # %% auto #0
 __all__ = ['im2col', 'conv2d', 'SHAPE_RULES', 'conv_out_size', 'conv_taps', 'conv_out_shape']
-
-# %% ../nbs/02_conv_pytorch.ipynb #a4f65c9a
-def _pair(v, name: str) -> tuple[int, int]:
-    "`v` as a (height, width) pair of ints; `name` is the argument named in the error."
-    isint = lambda i: isinstance(i, int) and not isinstance(i, bool)
-    if isint(v): return (v, v)
-    if isinstance(v, (tuple, list)) and len(v) == 2 and all(map(isint, v)): return (v[0], v[1])
-    raise TypeError(f"{name} must be an int or a pair of ints (height, width), got {v!r}")
 
 # %% ../nbs/02_conv_pytorch.ipynb #81bbc27d
 def _geometry(hw, # (H, W) of the input
               kernel_size, stride, padding, dilation, # ints or pairs, as in `F.conv2d`
              ) -> tuple:
-    "Check the convolution arguments against input size `hw`; return them as pairs, then (H_out, W_out)."
-    names = ("kernel_size", "stride", "padding", "dilation")
-    ks, st, pd, dl = (_pair(v, nm) for v, nm in zip((kernel_size, stride, padding, dilation), names))
-    for v, nm, lo in zip((ks, st, pd, dl), names, (1, 1, 0, 1)):
-        if min(v) < lo: raise ValueError(f"{nm} must be >= {lo} in both directions, got {v}")
-    span = tuple(d * (k - 1) + 1 for k, d in zip(ks, dl))
-    padded = tuple(int(n) + 2 * p for n, p in zip(hw, pd))
-    if span[0] > padded[0] or span[1] > padded[1]:
-        raise ValueError(f"kernel_size {ks} with dilation {dl} spans {span} pixels, more than the padded "
-                         f"input {padded}; use a smaller kernel_size or dilation, or more padding")
-    return ks, st, pd, dl, tuple((n - s) // t + 1 for n, s, t in zip(padded, span, st))
+    """The four arguments as checked (height, width) pairs, then (H_out, W_out) for
+    input `hw`."""
+    args = dict(
+        kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation
+    )
+    out = conv_out_size(tuple(hw), **args)  # checks every argument (chapter 3)
+    return (*(pair(v, k) for k, v in args.items()), out)
 
 # %% ../nbs/02_conv_pytorch.ipynb #fd376a58
 def _taps(n_out: int, # output positions along the axis
           k: int, s: int, d: int, # kernel taps, stride, dilation along the axis
           device=None) -> torch.Tensor: # (n_out, k)
-    "Index along one padded axis read by each kernel tap at each output position: `i*s + a*d`."
-    return torch.arange(n_out, device=device)[:, None] * s + torch.arange(k, device=device) * d
+    "Index on a padded axis read by tap `a` at output position `i`: `i*s + a*d`."
+    return (
+        torch.arange(n_out, device=device)[:, None] * s
+        + torch.arange(k, device=device) * d
+    )
 
 # %% ../nbs/02_conv_pytorch.ipynb #760b2dc5
 def im2col(input: torch.Tensor, # images (N,C,H,W)
@@ -51,88 +44,123 @@ def im2col(input: torch.Tensor, # images (N,C,H,W)
            padding=0, # int or (pH, pW): zeros added on each side
            dilation=1, # int or (dH, dW): spacing between kernel taps
           ) -> torch.Tensor: # (N, C*kH*kW, H_out*W_out), the layout of `F.unfold`
-    "Every kernel-sized patch of `input` as one column of a matrix, gathered by indexing."
+    """Every kernel-sized patch of `input` as one column of a matrix, gathered by
+    indexing."""
     if not isinstance(input, torch.Tensor) or input.ndim != 4:
-        raise ValueError(f"input must be a 4-D tensor (N,C,H,W), got shape {tuple(getattr(input, 'shape', ()))}")
+        raise ValueError("input must be a 4-D tensor (N,C,H,W), got shape "
+                         f"{tuple(getattr(input, 'shape', ()))}")
     (n, c, h, w), dev = input.shape, input.device
     ks, st, pd, dl, (ho, wo) = _geometry((h, w), kernel_size, stride, padding, dilation)
-    rows, cols = _taps(ho, ks[0], st[0], dl[0], dev), _taps(wo, ks[1], st[1], dl[1], dev)  # (H_out,kH), (W_out,kW)
+    # (H_out,kH), (W_out,kW)
+    rows, cols = (
+        _taps(ho, ks[0], st[0], dl[0], dev),
+        _taps(wo, ks[1], st[1], dl[1], dev),
+    )
     x = F.pad(input, (pd[1], pd[1], pd[0], pd[0]))  # (N, C, H+2pH, W+2pW)
     patches = x[:, :, rows[:, :, None, None], cols]  # (N, C, H_out, kH, W_out, kW)
     return patches.permute(0, 1, 3, 5, 2, 4).reshape(n, c * ks[0] * ks[1], ho * wo)
 
 # %% ../nbs/02_conv_pytorch.ipynb #14c0bb93
 def _check_tensors(input, weight, bias):
-    "Raise TypeError or ValueError unless `input`, `weight` and `bias` fit together as in `F.conv2d`."
+    """Raise TypeError or ValueError unless `input`, `weight` and `bias` fit together as
+    in `F.conv2d`."""
     for nm, t in (("input", input), ("weight", weight), ("bias", bias)):
         if t is None and nm == "bias": continue
         if not isinstance(t, torch.Tensor) or not t.is_floating_point():
-            raise TypeError(f"{nm} must be a floating-point tensor, got {getattr(t, 'dtype', type(t).__name__)}")
+            raise TypeError(f"{nm} must be a floating-point tensor, got "
+                            f"{getattr(t, 'dtype', type(t).__name__)}")
     if input.ndim not in (3, 4):
-        raise ValueError(f"input must be 4-D (N,C,H,W) or 3-D (C,H,W), got shape {tuple(input.shape)}")
-    if weight.ndim != 4: raise ValueError(f"weight must be 4-D (C_out,C_in,kH,kW), got shape {tuple(weight.shape)}")
-    if weight.dtype != input.dtype: raise TypeError(f"weight dtype {weight.dtype} must equal input dtype {input.dtype}")
+        raise ValueError("input must be 4-D (N,C,H,W) or 3-D (C,H,W), got shape "
+                         f"{tuple(input.shape)}")
+    if weight.ndim != 4:
+        raise ValueError(
+            f"weight must be 4-D (C_out,C_in,kH,kW), got shape {tuple(weight.shape)}"
+        )
+    if weight.dtype != input.dtype:
+        raise TypeError(
+            f"weight dtype {weight.dtype} must equal input dtype {input.dtype}"
+        )
     if input.shape[-3] != weight.shape[1]:
-        raise ValueError(f"input has {input.shape[-3]} channels but weight expects C_in={weight.shape[1]} "
-                         "(weight.shape[1]); they must be equal")
+        raise ValueError(f"input has {input.shape[-3]} channels but weight expects "
+                         f"C_in={weight.shape[1]} (weight.shape[1]); they must be "
+                         "equal")
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"bias must have shape (C_out,)=({weight.shape[0]},), one value per feature, "
-                         f"got {tuple(bias.shape)}")
+        raise ValueError(f"bias must have shape (C_out,)=({weight.shape[0]},), one "
+                         f"value per feature, got {tuple(bias.shape)}")
 
 # %% ../nbs/02_conv_pytorch.ipynb #f1c438b4
 def conv2d(input: torch.Tensor, # images (N,C_in,H,W), or one image (C_in,H,W)
            weight: torch.Tensor, # kernels (C_out,C_in,kH,kW)
-           bias: torch.Tensor | None = None, # (C_out,): one constant added to each feature map
+           bias: torch.Tensor | None = None, # (C_out,): a constant added to each map
            stride=1, # int or (sH, sW): step between neighbouring output positions
            padding=0, # int or (pH, pW): zeros added on each side
            dilation=1, # int or (dH, dW): spacing between kernel taps
-          ) -> torch.Tensor: # (N,C_out,H_out,W_out), or (C_out,H_out,W_out) for a 3-D input
-    "2-D convolution as im2col and one matrix multiply; the same result as `F.conv2d` with `groups=1`."
+          ) -> torch.Tensor: # (N,C_out,H_out,W_out), or (C_out,H_out,W_out)
+    """2-D convolution as im2col and one matrix multiply; the same result as `F.conv2d`
+    with `groups=1`."""
     _check_tensors(input, weight, bias)
-    if input.ndim == 3: return conv2d(input[None], weight, bias, stride, padding, dilation)[0]
+    if input.ndim == 3:
+        return conv2d(input[None], weight, bias, stride, padding, dilation)[0]
     (c_out, _, kh, kw), n = weight.shape, input.shape[0]
     *_, (ho, wo) = _geometry(input.shape[-2:], (kh, kw), stride, padding, dilation)
-    cols = im2col(input, (kh, kw), stride, padding, dilation)  # (N, C_in*kH*kW, H_out*W_out)
+    # (N, C_in*kH*kW, H_out*W_out)
+    cols = im2col(input, (kh, kw), stride, padding, dilation)
     out = weight.reshape(c_out, -1) @ cols  # (C_out, K) @ (N, K, L) -> (N, C_out, L)
     if bias is not None: out = out + bias[:, None]
     return out.reshape(n, c_out, ho, wo)
 
 # %% ../nbs/03_strides_padding.ipynb #1e9e9702
 import math
-import numbers
 
 import torch
 from torch import nn
 
+from .utils import check_int, check_shape, pair
+
 # %% ../nbs/03_strides_padding.ipynb #cf229f98
-_LOWEST = {"size": 1, "kernel_size": 1, "stride": 1, "padding": 0, "dilation": 1}  # smallest allowed value
+# allowed
+_LOWEST = {"size": 1, "kernel_size": 1, "stride": 1, "padding": 0, "dilation": 1}
 
 def _check_geometry(**args) -> list[tuple[int, int]]:
-    "Each keyword argument (named as in `_LOWEST`) as a pair, after checking it is in its allowed range."
-    pairs = [_pair(v, k) for k, v in args.items()]
-    for (k, v), p in zip(args.items(), pairs):
-        if min(p) < _LOWEST[k]: raise ValueError(f"{k} must be >= {_LOWEST[k]}, got {v!r}")
-    return pairs
+    """Each keyword argument (named as in `_LOWEST`) as a pair, checked against its
+    lowest value."""
+    return [pair(v, k, _LOWEST[k]) for k, v in args.items()]
 
 # %% ../nbs/03_strides_padding.ipynb #07049140
-def conv_out_size(size: int | tuple[int, int], # input height and width; an int for a square input
+def conv_out_size(size: int | tuple[int, int], # input height and width (an int: square)
                   kernel_size: int | tuple[int, int], # kernel height and width
                   stride: int | tuple[int, int] = 1, # step between two windows
                   padding: int | tuple[int, int] = 0, # zeros added on each side
-                  dilation: int | tuple[int, int] = 1, # spacing between the kernel's taps
-                  ceil_mode: bool = False, # round up instead of down, as pooling layers may
+                  dilation: int | tuple[int, int] = 1, # spacing between kernel taps
+                  ceil_mode: bool = False, # round up, not down, as pooling layers may
                  ) -> int | tuple[int, int]:
-    "Output height and width of a convolution or pooling layer: `(n + 2*p - d*(k-1) - 1)//s + 1`."
-    args = dict(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    "Output height and width of a conv or pooling layer: `(n+2p-d(k-1)-1)//s + 1`."
+    args = dict(
+        size=size,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    )
     out = []
     for n, k, s, p, d in zip(*_check_geometry(**args)):
         span = d * (k - 1) + 1  # pixels from the first tap of a window to its last
         o = (n + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
-        if ceil_mode and (o - 1) * s >= n + p: o -= 1  # the last window must start inside the input
-        if o < 1: raise ValueError(f"kernel larger than the padded input: kernel_size={kernel_size!r} with dilation="
-                                   f"{dilation!r} spans {span} pixels, the padded input has {n + 2 * p}")
+        # the last window must start inside the input
+        if ceil_mode and (o - 1) * s >= n + p: o -= 1
+        if o < 1:
+            raise ValueError(
+                f"kernel larger than the padded input: kernel_size={kernel_size!r} "
+                f"with dilation={dilation!r} spans {span} pixels, the padded input "
+                f"has {n + 2 * p}; use a smaller kernel_size or dilation, or more "
+                "padding"
+            )
         out.append(o)
-    return tuple(out) if any(isinstance(v, (tuple, list)) for v in args.values()) else out[0]
+    return (
+        tuple(out)
+        if any(isinstance(v, (tuple, list)) for v in args.values())
+        else out[0]
+    )
 
 # %% ../nbs/03_strides_padding.ipynb #aabb8052
 def conv_taps(i: int, # output row
@@ -142,41 +170,70 @@ def conv_taps(i: int, # output row
               padding: int | tuple[int, int] = 0, # zeros added on each side
               dilation: int | tuple[int, int] = 1, # spacing between the kernel's taps
              ) -> list[tuple[int, int]]:
-    "Input `(row, col)` pixels read by output pixel `(i, j)`; those outside the input fall in the padding."
-    if not all(isinstance(v, numbers.Integral) and v >= 0 for v in (i, j)):
-        raise ValueError(f"i and j must be ints >= 0 (an output pixel), got i={i!r}, j={j!r}")
+    """Input `(row, col)` pixels read by output pixel `(i, j)`; those outside the input
+    fall in the padding."""
+    check_int(i, "i (an output row)", 0); check_int(j, "j (an output column)", 0)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _check_geometry(
         kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
-    return [(i * sh - ph + a * dh, j * sw - pw + b * dw) for a in range(kh) for b in range(kw)]
+    return [
+        (i * sh - ph + a * dh, j * sw - pw + b * dw)
+        for a in range(kh)
+        for b in range(kw)
+    ]
 
 # %% ../nbs/03_strides_padding.ipynb #495a2ad7
 def _expect(m: nn.Module, s: tuple, ndim: int = 4, channels: int | None = None):
-    "Check that layer `m` gets an input shape `s` with `ndim` dimensions and `channels` channels."
+    """Check that layer `m` gets an input shape `s` with `ndim` dimensions and
+    `channels` channels."""
     nm = type(m).__name__
-    if len(s) != ndim: raise ValueError(f"{nm} needs a {ndim}-dimensional input (N,C,H,W), gets shape {s}")
+    if len(s) != ndim:
+        raise ValueError(
+            f"{nm} needs a {ndim}-dimensional input (N,C,H,W), gets shape {s}"
+        )
     if channels is not None and s[1] != channels:
-        raise ValueError(f"{nm} expects {channels} input channels, gets {s[1]} (input shape {s})")
+        raise ValueError(
+            f"{nm} expects {channels} input channels, gets {s[1]} (input shape {s})"
+        )
 
 def _conv_shape(m: nn.Conv2d, s: tuple) -> tuple:
     "(N,C_in,H,W) -> (N,C_out,H',W')"
     _expect(m, s, 4, m.in_channels)
     if m.padding == "same": return (s[0], m.out_channels, *s[2:])
     pad = 0 if m.padding == "valid" else m.padding
-    return (s[0], m.out_channels, *conv_out_size(s[2:], m.kernel_size, m.stride, pad, m.dilation))
+    return (
+        s[0],
+        m.out_channels,
+        *conv_out_size(s[2:], m.kernel_size, m.stride, pad, m.dilation),
+    )
 
 def _pool_shape(m: nn.MaxPool2d | nn.AvgPool2d, s: tuple) -> tuple:
     "(N,C,H,W) -> (N,C,H',W')"
     _expect(m, s)
-    if any(2 * p > k for p, k in zip(_pair(m.padding, "padding"), _pair(m.kernel_size, "kernel_size"))):
-        raise ValueError(f"{type(m).__name__}: padding={m.padding} must be at most half of kernel_size={m.kernel_size}")
-    hw = conv_out_size(s[2:], m.kernel_size, m.stride, m.padding, getattr(m, "dilation", 1), m.ceil_mode)
+    if any(
+        2 * p > k
+        for p, k in zip(pair(m.padding, "padding"), pair(m.kernel_size, "kernel_size"))
+    ):
+        raise ValueError(f"{type(m).__name__}: padding={m.padding} must be at most "
+                         f"half of kernel_size={m.kernel_size}")
+    hw = conv_out_size(
+        s[2:],
+        m.kernel_size,
+        m.stride,
+        m.padding,
+        getattr(m, "dilation", 1),
+        m.ceil_mode,
+    )
     return (*s[:2], *hw)
 
 # %% ../nbs/03_strides_padding.ipynb #241dcfe1
 def _adaptive_shape(m: nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d, s: tuple) -> tuple:
     "(N,C,H,W) -> (N,C,*output_size); a None in `output_size` keeps that dimension."
     _expect(m, s)
-    o = m.output_size if isinstance(m.output_size, (tuple, list)) else (m.output_size,) * 2
+    o = (
+        m.output_size
+        if isinstance(m.output_size, (tuple, list))
+        else (m.output_size,) * 2
+    )
     return (*s[:2], *(h if k is None else k for k, h in zip(o, s[2:])))
 
 def _flatten_shape(m: nn.Flatten, s: tuple) -> tuple:
@@ -187,38 +244,47 @@ def _flatten_shape(m: nn.Flatten, s: tuple) -> tuple:
 def _linear_shape(m: nn.Linear, s: tuple) -> tuple:
     "(..., in_features) -> (..., out_features)"
     if s[-1] != m.in_features:
-        raise ValueError(f"Linear expects in_features={m.in_features} but gets {s[-1]} features "
-                         f"(input shape {s}); build it as nn.Linear({s[-1]}, {m.out_features})")
+        raise ValueError(
+            f"Linear expects in_features={m.in_features} but gets {s[-1]} features "
+            f"(input shape {s}); build it as nn.Linear({s[-1]}, {m.out_features})"
+        )
     return (*s[:-1], m.out_features)
 
-def _batchnorm_shape(m: nn.BatchNorm2d, s: tuple) -> tuple: _expect(m, s, 4, m.num_features); return s
+def _batchnorm_shape(m: nn.BatchNorm2d, s: tuple) -> tuple:
+    _expect(m, s, 4, m.num_features)
+    return s
 def _same_shape(m: nn.Module, s: tuple) -> tuple: return s
 
 # %% ../nbs/03_strides_padding.ipynb #59954235
-SHAPE_RULES = {  # layer type -> function(layer, input shape) -> output shape, used by `conv_out_shape`
+# layer type -> function(layer, input shape) -> output shape, used by `conv_out_shape`
+SHAPE_RULES = {
     nn.Conv2d: _conv_shape, nn.MaxPool2d: _pool_shape, nn.AvgPool2d: _pool_shape,
     nn.AdaptiveAvgPool2d: _adaptive_shape, nn.AdaptiveMaxPool2d: _adaptive_shape,
-    nn.Flatten: _flatten_shape, nn.Linear: _linear_shape, nn.BatchNorm2d: _batchnorm_shape,
-    **{t: _same_shape for t in (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh, nn.Identity,
-                                nn.Dropout, nn.Dropout2d, nn.Softmax, nn.LogSoftmax)}}
+    nn.Flatten: _flatten_shape, nn.Linear: _linear_shape,
+    nn.BatchNorm2d: _batchnorm_shape,
+    **{t: _same_shape for t in (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.Sigmoid,
+                                nn.Tanh, nn.Identity, nn.Dropout, nn.Dropout2d,
+                                nn.Softmax, nn.LogSoftmax)}}
 
 # %% ../nbs/03_strides_padding.ipynb #f4402de7
 def _follow(m: nn.Module, s: tuple) -> tuple:
-    "Shape after module `m` (a known layer or an `nn.Sequential` of them) for input shape `s`."
+    """Shape after module `m` (a known layer or an `nn.Sequential` of them) for input
+    shape `s`."""
     if isinstance(m, nn.Sequential):
         for layer in m: s = _follow(layer, s)
         return s
     rule = next((SHAPE_RULES[t] for t in type(m).__mro__ if t in SHAPE_RULES), None)
-    if rule is None: raise ValueError(f"conv_out_shape cannot follow a {type(m).__name__} layer; it knows "
-                                      f"nn.Sequential and {', '.join(sorted(t.__name__ for t in SHAPE_RULES))}")
+    if rule is None:
+        known = ", ".join(sorted(t.__name__ for t in SHAPE_RULES))
+        raise ValueError(f"conv_out_shape cannot follow a {type(m).__name__} layer; "
+                         f"it knows nn.Sequential and {known}")
     return rule(m, s)
 
-def conv_out_shape(model: nn.Module, # a layer, or an `nn.Sequential` of layers (nested ones too)
-                   input_size: tuple[int, int, int, int], # shape of the input batch (N,C,H,W)
+def conv_out_shape(model: nn.Module, # a layer, or a (nested) `nn.Sequential` of them
+                   input_size: tuple[int, int, int, int], # input batch shape (N,C,H,W)
                   ) -> tuple:
-    "Shape of `model`'s output for an input of shape `input_size`, worked out layer by layer without running it."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    s = tuple(input_size) if isinstance(input_size, (tuple, list)) else ()
-    if len(s) != 4 or not all(isinstance(v, numbers.Integral) and v > 0 for v in s):
-        raise ValueError(f"input_size must be 4 positive ints (N,C,H,W), got {input_size!r}")
-    return _follow(model, tuple(int(v) for v in s))
+    """Shape of `model`'s output for input shape `input_size`, layer by layer, without
+    running it."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    return _follow(model, check_shape(input_size, "input_size", 4, "(N,C,H,W)"))

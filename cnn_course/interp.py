@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import show_images
+from .utils import check_int, model_device
 
 # %% auto #0
 __all__ = ['show_top_losses', 'Hook', 'class_map', 'show_cam', 'find_layer', 'gradcam']
@@ -26,38 +27,55 @@ def show_top_losses(x: torch.Tensor, # images (N,C,H,W) or (N,H,W)
                     k: int = 10, # how many images to show
                     ncols: int = 5, # images per row
                    ):
-    "The `k` images with the largest loss `-log p(actual)`, titled predicted/actual and loss/probability."
+    """The `k` images with the largest loss `-log p(actual)`, titled predicted/actual
+    and loss/probability."""
     if probs.ndim != 2 or not len(x) == len(probs) == len(targs):
-        raise ValueError(f"x, probs (N,n_classes) and targs (N,) must have the same N, got {len(x)}, {tuple(probs.shape)}, {tuple(targs.shape)}")
-    if not 1 <= k <= len(x): raise ValueError(f"k must be between 1 and {len(x)}, got {k}")
+        raise ValueError("x, probs (N,n_classes) and targs (N,) must have the same "
+                         f"N, got {len(x)}, {tuple(probs.shape)}, {tuple(targs.shape)}")
+    if not 1 <= k <= len(x):
+        raise ValueError(f"k must be between 1 and {len(x)}, got {k}")
     losses = -probs[torch.arange(len(targs)), targs].log()  # (N,)
     top = losses.topk(k).indices
     conf, preds = probs[top].max(1)
-    titles = [f"{classes[p]}/{classes[t]}\n{losses[i]:.2f} / {c:.2f}" for i, p, t, c in zip(top, preds, targs[top], conf)]
+    titles = [
+        f"{classes[p]}/{classes[t]}\n{losses[i]:.2f} / {c:.2f}"
+        for i, p, t, c in zip(top, preds, targs[top], conf)
+    ]
     axs = show_images(x[top], titles, ncols=ncols, size=1.9)
-    axs.flat[0].figure.suptitle("predicted/actual, loss/probability of the prediction", y=1.02)
+    axs.flat[0].figure.suptitle(
+        "predicted/actual, loss/probability of the prediction", y=1.02
+    )
     return axs
 
 # %% ../nbs/11_interpretation.ipynb #1ac5c77c
 class Hook:
-    "Keep `module`'s latest forward output (`.stored`) and, after a backward pass, its gradient (`.grad`)."
+    """Keep `module`'s latest forward output (`.stored`) and, after a backward pass, its
+    gradient (`.grad`)."""
     def __init__(self, module: nn.Module): # the layer to watch
-        if not isinstance(module, nn.Module): raise TypeError(f"module must be an nn.Module, got {type(module).__name__}")
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"module must be an nn.Module, got {type(module).__name__}")
         self.stored, self.grad, self._grad_handle = None, None, None
         self._handle = module.register_forward_hook(self._forward)
 
     def _forward(self, module, inputs, output):
-        if not isinstance(output, torch.Tensor): raise TypeError(f"Hook needs a module that outputs a tensor, got {type(output).__name__}")
-        if self._grad_handle is not None: self._grad_handle.remove()  # watch the latest call only
+        if not isinstance(output, torch.Tensor):
+            raise TypeError("Hook needs a module that outputs a tensor, got "
+                            f"{type(output).__name__}")
+        # watch the latest call only
+        if self._grad_handle is not None: self._grad_handle.remove()
         self.stored, self.grad = output.detach(), None
-        self._grad_handle = output.register_hook(self._backward) if output.requires_grad else None
+        self._grad_handle = (
+            output.register_hook(self._backward) if output.requires_grad else None
+        )
 
     def _backward(self, grad): self.grad = grad.detach()
 
     def remove(self):
         "Unregister both hooks; `.stored` and `.grad` stay readable."
         self._handle.remove()
-        if self._grad_handle is not None: self._grad_handle.remove(); self._grad_handle = None
+        if self._grad_handle is not None:
+            self._grad_handle.remove()
+            self._grad_handle = None
 
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
@@ -65,13 +83,18 @@ class Hook:
 # %% ../nbs/11_interpretation.ipynb #1b2aedcf
 def class_map(acts: torch.Tensor, # (K,h,w) feature maps of one image
               weights: torch.Tensor, # (K,) one weight per feature map
-              size: tuple[int, int] | None = None, # upsample to this (H,W); None keeps (h,w)
+              size: tuple[int, int] | None = None, # upsample to (H,W); None keeps (h,w)
              ) -> torch.Tensor: # (h,w), or `size`, in [0, 1]
-    "ReLU of the weighted sum of feature maps, optionally upsampled bilinearly, scaled to a maximum of 1."
+    """ReLU of the weighted sum of feature maps, optionally upsampled bilinearly, scaled
+    to a maximum of 1."""
     if acts.ndim != 3 or weights.shape != acts.shape[:1]:
-        raise ValueError(f"acts must be (K,h,w) and weights (K,), got {tuple(acts.shape)} and {tuple(weights.shape)}")
+        raise ValueError("acts must be (K,h,w) and weights (K,), got "
+                         f"{tuple(acts.shape)} and {tuple(weights.shape)}")
     m = torch.einsum("k,khw->hw", weights, acts).relu()  # (h,w)
-    if size is not None: m = F.interpolate(m[None, None], size=tuple(size), mode="bilinear", align_corners=False)[0, 0]
+    if size is not None:
+        m = F.interpolate(
+            m[None, None], size=tuple(size), mode="bilinear", align_corners=False
+        )[0, 0]
     return m / m.max() if m.max() > 0 else m
 
 # %% ../nbs/11_interpretation.ipynb #80428b8b
@@ -86,60 +109,90 @@ def show_cam(image: torch.Tensor, # (3,H,W) or (1,H,W) in [0, 1], or (H,W)
     import matplotlib.pyplot as plt
     image, heatmap = image.detach().cpu(), heatmap.detach().cpu()
     if image.ndim == 2: image = image[None]
-    if image.ndim != 3 or image.shape[0] not in (1, 3): raise ValueError(f"image must be (3,H,W), (1,H,W) or (H,W), got {tuple(image.shape)}")
-    if heatmap.ndim != 2: raise ValueError(f"heatmap must be (h,w), got {tuple(heatmap.shape)}")
+    if image.ndim != 3 or image.shape[0] not in (1, 3):
+        raise ValueError(
+            f"image must be (3,H,W), (1,H,W) or (H,W), got {tuple(image.shape)}"
+        )
+    if heatmap.ndim != 2:
+        raise ValueError(f"heatmap must be (h,w), got {tuple(heatmap.shape)}")
     if heatmap.shape != image.shape[1:]:
-        heatmap = F.interpolate(heatmap[None, None], size=image.shape[1:], mode="bilinear", align_corners=False)[0, 0]
+        heatmap = F.interpolate(
+            heatmap[None, None],
+            size=image.shape[1:],
+            mode="bilinear",
+            align_corners=False,
+        )[0, 0]
     if ax is None: _, ax = plt.subplots(figsize=(3, 3))
-    ax.imshow(image[0] if image.shape[0] == 1 else image.permute(1, 2, 0).clamp(0, 1), cmap="gray")
-    ax.imshow(heatmap, cmap=cmap, alpha=alpha, vmin=0, vmax=1); ax.set_axis_off(); ax.set_title(title, fontsize=9)
+    ax.imshow(
+        image[0] if image.shape[0] == 1 else image.permute(1, 2, 0).clamp(0, 1),
+        cmap="gray",
+    )
+    ax.imshow(heatmap, cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=9)
     return ax
 
 # %% ../nbs/11_interpretation.ipynb #069d9d09
 def find_layer(model: nn.Module, # the network
-               layer: nn.Module | str, # one of its modules, or that module's name in `model.named_modules()`
+               layer: nn.Module | str, # one of its modules, or its name
               ) -> nn.Module:
     "The module `layer` of `model`, checked to belong to it."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     named = dict(model.named_modules())
     if isinstance(layer, str):
         if layer and layer in named: return named[layer]
-        raise ValueError(f"target_layer {layer!r} is not a module name of model; names look like {list(named)[1:4]}")
-    if not isinstance(layer, nn.Module): raise TypeError(f"target_layer must be an nn.Module or a module name, got {type(layer).__name__}")
-    if not any(m is layer for m in named.values()): raise ValueError("target_layer is not a module of model")
+        raise ValueError(f"target_layer {layer!r} is not a module name of model; "
+                         f"names look like {list(named)[1:4]}")
+    if not isinstance(layer, nn.Module):
+        raise TypeError("target_layer must be an nn.Module or a module name, got "
+                        f"{type(layer).__name__}")
+    if not any(m is layer for m in named.values()):
+        raise ValueError("target_layer is not a module of model")
     return layer
 
 # %% ../nbs/11_interpretation.ipynb #cc757206
-def _device(model: nn.Module) -> torch.device:
-    "Device of `model`'s first parameter (the CPU for a model without parameters)."
-    return next(model.parameters(), torch.empty(0)).device
-
 def _class_index(class_idx, scores: torch.Tensor) -> int:
-    "`class_idx` checked against the (1,n_classes) `scores`, or the predicted class when None."
-    if scores.ndim != 2: raise ValueError(f"model must return (N,n_classes) scores, got shape {tuple(scores.shape)}")
+    """`class_idx` checked against the (1,n_classes) `scores`, or the predicted class
+    when None."""
+    if scores.ndim != 2:
+        raise ValueError(
+            f"model must return (N,n_classes) scores, got shape {tuple(scores.shape)}"
+        )
     if class_idx is None: return int(scores[0].argmax())
-    n = scores.shape[1]
-    if isinstance(class_idx, bool) or not isinstance(class_idx, (int, np.integer)) or not 0 <= class_idx < n:
-        raise ValueError(f"class_idx must be an int from 0 to {n - 1} (or None for the predicted class), got {class_idx!r}")
-    return int(class_idx)
+    return check_int(
+        class_idx, "class_idx (None: the predicted class)", 0, scores.shape[1] - 1
+    )
 
 # %% ../nbs/11_interpretation.ipynb #3daf78b3
 def gradcam(model: nn.Module, # a classifier returning (N,n_classes) scores
             x: torch.Tensor, # one image (C,H,W), prepared the way the model expects
-            target_layer: nn.Module | str, # a layer of `model` (or its name) that outputs (1,K,h,w)
+            target_layer: nn.Module | str, # a layer (or its name), output (1,K,h,w)
             class_idx: int | None = None, # class to explain; None: the predicted class
             upsample: bool = True, # resize the map to the image's (H,W)
            ) -> torch.Tensor: # (H,W), or (h,w) without upsample, in [0, 1]
-    "Grad-CAM: `target_layer`'s maps weighted by the mean gradient of the class score, ReLU'd, max 1."
+    """Grad-CAM: `target_layer`'s maps weighted by the mean gradient of the class score,
+    ReLU'd, max 1."""
     layer = find_layer(model, target_layer)
     if not isinstance(x, torch.Tensor) or x.ndim != 3:
-        raise ValueError(f"x must be one image (C,H,W), got {tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
-    xb, was_training = x[None].to(_device(model)).requires_grad_(True), model.training
+        raise ValueError(
+            "x must be one image (C,H,W), got "
+            f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}"
+        )
+    xb, was_training = (
+        x[None].to(model_device(model)).requires_grad_(True),
+        model.training,
+    )
     try:
         model.eval()
         with Hook(layer) as h:
             scores = model(xb)  # (1,n_classes)
             torch.autograd.grad(scores[0, _class_index(class_idx, scores)], xb)
     finally: model.train(was_training)
-    if h.grad is None or h.stored.ndim != 4: raise ValueError("target_layer must output (1,K,h,w) feature maps that the score depends on")
-    return class_map(h.stored[0], h.grad[0].mean((1, 2)), x.shape[-2:] if upsample else None)
+    if h.grad is None or h.stored.ndim != 4:
+        raise ValueError(
+            "target_layer must output (1,K,h,w) feature maps that the score depends on"
+        )
+    return class_map(
+        h.stored[0], h.grad[0].mean((1, 2)), x.shape[-2:] if upsample else None
+    )

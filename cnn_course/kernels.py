@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .utils import check_pos_int, fig_png
+
 # %% auto #0
 __all__ = ['TOP_EDGE', 'LEFT_EDGE', 'DIAG1_EDGE', 'DIAG2_EDGE', 'EDGE_KERNELS', 'SOBEL_X', 'SOBEL_Y', 'show_signed',
            'apply_kernel', 'sobel_magnitude', 'kernel_editor', 'conv_matrix']
@@ -20,58 +22,82 @@ TOP_EDGE = torch.tensor([[-1., -1., -1.],
                          [ 0.,  0.,  0.],
                          [ 1.,  1.,  1.]])  # dark above, bright below
 LEFT_EDGE = TOP_EDGE.T.contiguous()  # dark on the left, bright on the right
-DIAG1_EDGE = torch.tensor([[0., -1., -1.],
-                           [1.,  0., -1.],
-                           [1.,  1.,  0.]])  # `\` edge: dark above-right, bright below-left
-DIAG2_EDGE = torch.tensor([[-1., -1., 0.],
-                           [-1.,  0., 1.],
-                           [ 0.,  1., 1.]])  # `/` edge: dark above-left, bright below-right
-EDGE_KERNELS = {"top": TOP_EDGE, "left": LEFT_EDGE, "diag1": DIAG1_EDGE, "diag2": DIAG2_EDGE}
+DIAG1_EDGE = torch.tensor(
+    [[0.0, -1.0, -1.0], [1.0, 0.0, -1.0], [1.0, 1.0, 0.0]]
+)  # `\` edge: dark above-right, bright below-left
+DIAG2_EDGE = torch.tensor(
+    [[-1.0, -1.0, 0.0], [-1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
+)  # `/` edge: dark above-left, bright below-right
+EDGE_KERNELS = {
+    "top": TOP_EDGE,
+    "left": LEFT_EDGE,
+    "diag1": DIAG1_EDGE,
+    "diag2": DIAG2_EDGE,
+}
 
 # %% ../nbs/01_kernels.ipynb #1b370fdf
 def show_signed(t: torch.Tensor, # a 2-D tensor (H,W): a kernel or a feature map
                 ax=None, # matplotlib axes to draw on (default: a new small figure)
                 title: str | None = None, # title above the image
-                annotate: bool | None = None, # write each value in its cell (default: if at most 8x8)
-                vmax: float | None = None, # value drawn in full colour (default: the largest |value|)
+                annotate: bool | None = None, # write the values (default: up to 8x8)
+                vmax: float | None = None, # value in full colour (default: max |t|)
                ):
-    "Show a 2-D tensor with colours centred on 0 (red positive, blue negative); returns `ax`."
+    """Show a 2-D tensor with colours centred on 0 (red positive, blue negative);
+    returns `ax`."""
     import matplotlib.pyplot as plt
     if not isinstance(t, torch.Tensor) or t.ndim != 2:
-        raise ValueError(f"t must be a 2-D tensor (H,W), got {getattr(t, 'shape', type(t).__name__)}")
+        raise ValueError(
+            f"t must be a 2-D tensor (H,W), got {getattr(t, 'shape', type(t).__name__)}"
+        )
     t = t.detach().float().cpu()
     if ax is None: _, ax = plt.subplots(figsize=(2, 2))
     vmax = vmax or t.abs().max().item() or 1.
     ax.imshow(t, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
     if annotate is None: annotate = max(t.shape) <= 8
     for (i, j), v in (np.ndenumerate(t.numpy()) if annotate else ()):
-        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=9, color="white" if abs(v) > vmax / 2 else "black")
+        ax.text(
+            j,
+            i,
+            f"{v:g}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="white" if abs(v) > vmax / 2 else "black",
+        )
     if title: ax.set_title(title, fontsize=10)
     ax.set_axis_off()
     return ax
 
 # %% ../nbs/01_kernels.ipynb #d1521fe1
 def _check_kernel(kernel) -> int:
-    "The size `ks` of a square 2-D kernel (ks, ks); raises if `kernel` is anything else."
-    if not isinstance(kernel, torch.Tensor): raise TypeError(f"kernel must be a torch.Tensor, got {type(kernel).__name__}")
+    """The size `ks` of a square 2-D kernel (ks, ks); raises if `kernel` is anything
+    else."""
+    if not isinstance(kernel, torch.Tensor):
+        raise TypeError(f"kernel must be a torch.Tensor, got {type(kernel).__name__}")
     if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or kernel.shape[0] == 0:
-        raise ValueError(f"kernel must be a square 2-D tensor (ks, ks) with ks >= 1, got shape {tuple(kernel.shape)}")
+        raise ValueError("kernel must be a square 2-D tensor (ks, ks) with ks >= 1, "
+                         f"got shape {tuple(kernel.shape)}")
     return kernel.shape[0]
 
 def _check_fits(ks: int, height: int, width: int):
     "Raise unless a `ks` x `ks` kernel fits inside a `height` x `width` image."
     if ks > min(height, width):
-        raise ValueError(f"kernel size {ks} is larger than the image ({height}x{width}); "
-                         f"it must be at most min(height, width) = {min(height, width)}")
+        raise ValueError(
+            f"kernel size {ks} is larger than the image ({height}x{width}); "
+            f"it must be at most min(height, width) = {min(height, width)}"
+        )
 
 # %% ../nbs/01_kernels.ipynb #9d2438c7
 def apply_kernel(img: torch.Tensor, # a grey image (H,W)
                  kernel: torch.Tensor, # square weights (ks,ks), ks <= min(H, W)
                 ) -> torch.Tensor: # the feature map (H-ks+1, W-ks+1)
-    "Slide `kernel` over `img` without padding: the 'valid' weighted sums that `F.conv2d` computes."
-    if not isinstance(img, torch.Tensor): raise TypeError(f"img must be a torch.Tensor, got {type(img).__name__}")
-    if img.ndim != 2: raise ValueError(f"img must be a 2-D grey image (H,W), got shape {tuple(img.shape)}; "
-                                       "take one channel first, e.g. img[0]")
+    """Slide `kernel` over `img` without padding: the 'valid' weighted sums that
+    `F.conv2d` computes."""
+    if not isinstance(img, torch.Tensor):
+        raise TypeError(f"img must be a torch.Tensor, got {type(img).__name__}")
+    if img.ndim != 2:
+        raise ValueError(f"img must be a 2-D grey image (H,W), got shape "
+                         f"{tuple(img.shape)}; take one channel first, e.g. img[0]")
     ks = _check_kernel(kernel); _check_fits(ks, *img.shape)
     windows = img.unfold(0, ks, 1).unfold(1, ks, 1)  # (H-ks+1, W-ks+1, ks, ks), a view
     return (windows * kernel.to(img.device)).sum((-2, -1))
@@ -84,22 +110,26 @@ SOBEL_Y = SOBEL_X.T.contiguous()  # brightness increasing downwards
 
 def sobel_magnitude(img: torch.Tensor, # a grey image (H,W)
                    ) -> torch.Tensor: # edge strength (H-2, W-2), >= 0
-    "Length of the image gradient estimated by the Sobel kernels: `sqrt(gx**2 + gy**2)`."
+    "Length of the image gradient, from the Sobel kernels: `sqrt(gx**2 + gy**2)`."
     return torch.hypot(apply_kernel(img, SOBEL_X), apply_kernel(img, SOBEL_Y))
 
 # %% ../nbs/01_kernels.ipynb #21b22a55
 def kernel_editor(img: torch.Tensor, # a grey image (H,W)
-                  kernel: torch.Tensor | None = None, # starting 3x3 weights (default `SOBEL_X`)
+                  kernel: torch.Tensor | None = None, # starting 3x3 weights (`SOBEL_X`)
                   size: float = 4.0, # width of the figure, in inches
                  ):
-    "Nine editable weights beside `img` filtered by them, redrawn on every edit (needs a live kernel)."
-    from cnn_course.widgets import fig_png
+    """Nine editable weights beside `img` filtered by them, redrawn on every edit (needs
+    a live kernel)."""
     import ipywidgets as W
     import matplotlib.pyplot as plt
     k = SOBEL_X if kernel is None else kernel
-    if _check_kernel(k) != 3: raise ValueError(f"kernel must be 3x3, got {tuple(k.shape)}")
-    apply_kernel(img, k)  # checks img and kernel, with a clear message if either is wrong
-    boxes = [W.FloatText(value=float(v), layout=W.Layout(width="4.5em")) for v in k.flatten()]
+    if _check_kernel(k) != 3:
+        raise ValueError(f"kernel must be 3x3, got {tuple(k.shape)}")
+    # checks img and kernel, with a clear message if either is wrong
+    apply_kernel(img, k)
+    boxes = [
+        W.FloatText(value=float(v), layout=W.Layout(width="4.5em")) for v in k.flatten()
+    ]
     picture = W.Image(format="png")
     def draw(_=None):
         res = apply_kernel(img, torch.tensor([b.value for b in boxes]).view(3, 3))
@@ -108,17 +138,22 @@ def kernel_editor(img: torch.Tensor, # a grey image (H,W)
         picture.value = fig_png(fig)
     for b in boxes: b.observe(draw, "value")
     draw()
-    return W.HBox([W.GridBox(boxes, layout=W.Layout(grid_template_columns="repeat(3, 4.8em)")), picture])
+    return W.HBox(
+        [
+            W.GridBox(boxes, layout=W.Layout(grid_template_columns="repeat(3, 4.8em)")),
+            picture,
+        ]
+    )
 
 # %% ../nbs/01_kernels.ipynb #831ed9a3
 def conv_matrix(kernel: torch.Tensor, # square weights (ks,ks)
                 height: int, # image height H, >= ks
                 width: int, # image width W, >= ks
                ) -> torch.Tensor: # ((H-ks+1)*(W-ks+1), H*W)
-    "The matrix `M` with `M @ img.flatten() == apply_kernel(img, kernel).flatten()` for an (H,W) image."
+    """The matrix `M` with `M @ img.flatten() == apply_kernel(img, kernel).flatten()`
+    for an (H,W) image."""
     ks = _check_kernel(kernel)
-    for nm, v in (("height", height), ("width", width)):
-        if not isinstance(v, int) or v < 1: raise ValueError(f"{nm} must be a positive int, got {v!r}")
+    check_pos_int(height, "height"); check_pos_int(width, "width")
     _check_fits(ks, height, width)
     oh, ow = height - ks + 1, width - ks + 1
     m = kernel.new_zeros(oh * ow, height * width)

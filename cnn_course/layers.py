@@ -8,38 +8,43 @@ Docs: https://cnn-course.github.io/cnn_course/first_cnn.html.md"""
 # %% ../nbs/04_first_cnn.ipynb #80ad393e
 from __future__ import annotations
 
-import numbers
-
 import pandas as pd
 import torch
 from torch import nn
+
+from .utils import check_pos_int, check_shape, model_device, param_count
 
 # %% auto #0
 __all__ = ['dry_run', 'summary', 'conv_block', 'simple_cnn']
 
 # %% ../nbs/04_first_cnn.ipynb #8ea6f153
 def _row(name: str, m: nn.Module, out, seen: set) -> dict:
-    "One row of `summary`: layer name, type, output shape, and the parameters it owns not yet counted."
+    """One row of `summary`: name, type, output shape, and the parameters `m` owns not
+    yet counted."""
     own = [p for p in m.parameters(recurse=False) if id(p) not in seen]
     seen.update(id(p) for p in own)
     shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-    return dict(layer=name or type(m).__name__, type=type(m).__name__, output_shape=shape,
-                params=sum(p.numel() for p in own), trainable=sum(p.numel() for p in own if p.requires_grad))
+    return dict(
+        layer=name or type(m).__name__,
+        type=type(m).__name__,
+        output_shape=shape,
+        params=sum(p.numel() for p in own),
+        trainable=sum(p.numel() for p in own if p.requires_grad),
+    )
 
 # %% ../nbs/04_first_cnn.ipynb #257184ca
 def dry_run(model: nn.Module, # the model to run
             input_size: tuple[int, int, int, int], # shape of an input batch (N,C,H,W)
-            hooks: dict, # module -> forward hook f(module, input, output), attached for this one run
+            hooks: dict, # module -> hook f(module, input, output), for this run only
            ):
-    "Run `model` once on zeros of `input_size` in eval mode without gradients, with `hooks` attached; return the output."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    if not (isinstance(input_size, (tuple, list, torch.Size)) and len(input_size) == 4
-            and all(isinstance(v, numbers.Integral) and v > 0 for v in input_size)):
-        raise ValueError(f"input_size must be 4 positive ints (N,C,H,W), got {input_size!r}")
-    handles, was_training, p = [m.register_forward_hook(f) for m, f in hooks.items()], model.training, next(model.parameters(), None)
+    "Run `model` once on zeros of `input_size` (eval mode, no gradients) with `hooks`."
+    dev = model_device(model)  # checks that model is a module
+    input_size = check_shape(input_size, "input_size", 4, "(N,C,H,W)")
+    handles = [m.register_forward_hook(f) for m, f in hooks.items()]
+    was_training = model.training
     try:
         model.eval()
-        with torch.no_grad(): return model(torch.zeros(*input_size, device=p.device if p is not None else "cpu"))
+        with torch.no_grad(): return model(torch.zeros(*input_size, device=dev))
     finally:
         for h in handles: h.remove()
         model.train(was_training)
@@ -47,13 +52,21 @@ def dry_run(model: nn.Module, # the model to run
 def summary(model: nn.Module, # the model to describe
             input_size: tuple[int, int, int, int], # shape of an input batch (N,C,H,W)
            ) -> pd.DataFrame:
-    "One row per layer call (name, type, output shape, parameters), recorded with forward hooks on a zero input."
+    "One row per layer call (name, type, output shape, parameters), from forward hooks."
     rows, seen = [], set()
-    layers = [(n, m) for n, m in model.named_modules() if not list(m.children()) or list(m.parameters(recurse=False))] if isinstance(model, nn.Module) else []
-    dry_run(model, input_size, {m: (lambda m, i, o, n=n: rows.append(_row(n, m, o, seen))) for n, m in layers})
-    df = pd.DataFrame(rows, columns=["layer", "type", "output_shape", "params", "trainable"])
-    df.attrs.update(total_params=sum(p.numel() for p in model.parameters()),
-                    trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad))
+    layers = [(n, m) for n, m in model.named_modules()
+              if not list(m.children()) or list(m.parameters(recurse=False))
+             ] if isinstance(model, nn.Module) else []
+    dry_run(
+        model,
+        input_size,
+        {m: (lambda m, i, o, n=n: rows.append(_row(n, m, o, seen))) for n, m in layers},
+    )
+    df = pd.DataFrame(
+        rows, columns=["layer", "type", "output_shape", "params", "trainable"]
+    )
+    df.attrs.update(total_params=param_count(model),
+                    trainable_params=param_count(model, trainable=True))
     return df
 
 # %% ../nbs/04_first_cnn.ipynb #58940694
@@ -61,24 +74,42 @@ def conv_block(in_channels: int, # channels of the input
                out_channels: int, # channels of the output (number of kernels)
                kernel_size: int = 3, # odd kernel size; the padding is `kernel_size//2`
                stride: int = 2, # 2 halves height and width
-               act: bool = True, # follow the convolution with a ReLU
+               act: bool | type[nn.Module] = True, # a ReLU after, or this activation
+               bn: bool = False, # batch norm after the conv, which then has no bias
+               zero_bn: bool = False, # start the batch norm's scale at 0 (output zeros)
+               groups: int = 1, # channel groups; `groups=in_channels` is depthwise
               ) -> nn.Sequential:
-    "A convolution with `padding=kernel_size//2`, followed by a ReLU when `act`."
-    if not (isinstance(kernel_size, numbers.Integral) and kernel_size > 0 and kernel_size % 2 == 1):
-        raise ValueError(f"kernel_size must be a positive odd int, so that padding kernel_size//2 is symmetric; got {kernel_size!r}")
-    for nm, v in (("in_channels", in_channels), ("out_channels", out_channels), ("stride", stride)):
-        if not (isinstance(v, numbers.Integral) and v >= 1): raise ValueError(f"{nm} must be an int >= 1, got {v!r}")
-    conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=kernel_size // 2)
-    return nn.Sequential(conv, nn.ReLU()) if act else nn.Sequential(conv)
+    """A convolution with `padding=kernel_size//2`, then optional batch norm and
+    activation."""
+    if check_pos_int(kernel_size, "kernel_size") % 2 == 0:
+        raise ValueError(f"kernel_size must be a positive odd int, so that padding "
+                         f"kernel_size//2 is symmetric; got {kernel_size!r}")
+    for nm, v in (("in_channels", in_channels), ("out_channels", out_channels),
+                  ("stride", stride), ("groups", groups)): check_pos_int(v, nm)
+    layers = [nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
+                        padding=kernel_size // 2, groups=groups, bias=not bn)]
+    if bn: layers.append(nn.BatchNorm2d(out_channels))
+    if zero_bn and not bn:
+        raise ValueError("zero_bn=True needs bn=True (a batch norm to zero)")
+    if zero_bn: nn.init.zeros_(layers[-1].weight)
+    if act: layers.append(nn.ReLU() if act is True else act())
+    return nn.Sequential(*layers)
 
 # %% ../nbs/04_first_cnn.ipynb #e1775bae
-def simple_cnn(channels: tuple[int, ...] = (1, 4, 8, 16, 32), # input channels, then the output channels of each block
-               n_classes: int = 2, # number of classes: the last convolution's output channels
+def simple_cnn(channels: tuple[int, ...] = (1, 4, 8, 16, 32), # input, then each block
+               n_classes: int = 2, # number of classes: the last conv's output channels
                kernel_size: int = 3, # kernel size of every convolution
               ) -> nn.Sequential:
-    "Stride-2 `conv_block`s through `channels`, a last convolution to `n_classes` scores, averaged to 1x1."
-    if len(channels) < 2: raise ValueError(f"channels must list at least 2 channel counts (input and one block), got {channels!r}")
-    if not (isinstance(n_classes, numbers.Integral) and n_classes >= 1): raise ValueError(f"n_classes must be an int >= 1, got {n_classes!r}")
-    blocks = [conv_block(ci, co, kernel_size) for ci, co in zip(channels[:-1], channels[1:])]
+    """Stride-2 `conv_block`s through `channels`, a last convolution to class scores,
+    pooled."""
+    if len(channels) < 2:
+        raise ValueError(
+            f"channels must list at least 2 channel counts (input and one block), "
+            f"got {channels!r}"
+        )
+    check_pos_int(n_classes, "n_classes")
+    blocks = [
+        conv_block(ci, co, kernel_size) for ci, co in zip(channels[:-1], channels[1:])
+    ]
     head = conv_block(channels[-1], n_classes, kernel_size, act=False)
     return nn.Sequential(*blocks, head, nn.AdaptiveAvgPool2d(1), nn.Flatten())

@@ -18,7 +18,7 @@ from torch import nn
 from .layers import dry_run
 
 # %% auto #0
-__all__ = ['conv_layer', 'plain_cnn', 'augment', 'ResBlock', 'resnet', 'param_count', 'flop_count']
+__all__ = ['conv_layer', 'plain_cnn', 'augment', 'ResBlock', 'resnet', 'flop_count']
 
 # %% ../nbs/08_resnets.ipynb #7373b342
 def _check_pos_int(**kw):
@@ -138,12 +138,7 @@ def resnet(channels: tuple = (32, 64, 128, 256), # output channels of each stage
                     channels, blocks, n_classes, stem, in_channels)
 
 # %% ../nbs/08_resnets.ipynb #edd5478e
-def param_count(model: nn.Module, # any model
-                trainable: bool = False, # count only the parameters that require gradients
-               ) -> int:
-    "Number of parameters (weights and biases, each counted once) of `model`."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)
+from .utils import param_count  # one parameter counter, in the utils appendix
 
 # %% ../nbs/08_resnets.ipynb #709f0275
 def _flops(m: nn.Module, out: torch.Tensor) -> int:

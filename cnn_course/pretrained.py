@@ -7,7 +7,6 @@ Docs: https://cnn-course.github.io/cnn_course/pretrained.html.md"""
 # %% ../nbs/09_pretrained.ipynb #d8e48374
 from __future__ import annotations
 
-import numbers
 import socket
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -19,6 +18,8 @@ import torch
 import torchvision.transforms.functional as TF
 from torch import nn
 from .color import IMAGENET_MEAN, IMAGENET_STD, imagenet_normalize
+from .layers import conv_block
+from .utils import check_int, check_pos_int, model_device, param_count
 
 # %% auto #0
 __all__ = ['PRETRAINED', 'DOWNLOAD_TIMEOUT', 'imagenet_categories', 'DepthwiseSeparable', 'InvertedResidual', 'read_state_dict',
@@ -27,71 +28,101 @@ __all__ = ['PRETRAINED', 'DOWNLOAD_TIMEOUT', 'imagenet_categories', 'DepthwiseSe
 
 # %% ../nbs/09_pretrained.ipynb #fa0e36ce
 def imagenet_categories() -> tuple[str, ...]:
-    "The 1,000 ImageNet class names, in the order of the models' outputs (from torchvision, no download)."
+    """The 1,000 ImageNet class names, in the order of the models' outputs (from
+    torchvision, no download)."""
     from torchvision.models import ResNet18_Weights
     return tuple(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 # %% ../nbs/09_pretrained.ipynb #11915203
-def _conv_bn(in_channels: int, out_channels: int, kernel_size: int = 1, stride: int = 1, groups: int = 1,
-             act: bool = True) -> nn.Sequential:
-    "Convolution (no bias, 'same' padding for odd kernels), batch norm, and a ReLU6 when `act`."
-    conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, kernel_size // 2, groups=groups, bias=False)
-    layers = [conv, nn.BatchNorm2d(out_channels)] + ([nn.ReLU6(inplace=True)] if act else [])
-    return nn.Sequential(*layers)
+def _conv_bn(in_channels: int, out_channels: int, kernel_size: int = 1, stride: int = 1,
+             groups: int = 1, act: bool = True) -> nn.Sequential:
+    """`conv_block` as MobileNet uses it: convolution, batch norm, and a ReLU6 when
+    `act`."""
+    return conv_block(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        act=act and nn.ReLU6,
+        bn=True,
+        groups=groups,
+    )
 
 # %% ../nbs/09_pretrained.ipynb #526f701b
 class DepthwiseSeparable(nn.Sequential):
-    "MobileNet's block: a 3x3 depthwise conv (one kernel per channel), then a 1x1 pointwise conv mixing channels."
+    """MobileNet's block: a 3x3 depthwise conv (a kernel per channel), a 1x1 conv mixing
+    them."""
     def __init__(self, in_channels: int, # channels of the input
                  out_channels: int, # channels of the output
                  stride: int = 1, # 2 halves height and width (in the depthwise step)
                 ):
-        for nm, v in (("in_channels", in_channels), ("out_channels", out_channels), ("stride", stride)):
-            if not (isinstance(v, numbers.Integral) and v > 0): raise ValueError(f"{nm} must be a positive int, got {v!r}")
-        super().__init__(_conv_bn(in_channels, in_channels, 3, stride, groups=in_channels),  # depthwise
-                         _conv_bn(in_channels, out_channels, 1))                             # pointwise
+        super().__init__(
+            _conv_bn(in_channels, in_channels, 3, stride, groups=in_channels),
+            _conv_bn(in_channels, out_channels, 1),
+        )  # depthwise, then pointwise
 
 # %% ../nbs/09_pretrained.ipynb #ef8a4af1
 class InvertedResidual(nn.Module):
-    "MobileNetV2's block: 1x1 expand, 3x3 depthwise, linear 1x1 project; input added when shapes match."
+    """MobileNetV2's block: 1x1 expand, 3x3 depthwise, linear 1x1 project; plus the
+    input if it fits."""
     def __init__(self, in_channels: int, # channels of the input
                  out_channels: int, # channels of the output
                  stride: int = 1, # 1 or 2 (2 halves height and width)
-                 expand_ratio: int = 6, # width of the middle part, as a multiple of `in_channels`
+                 expand_ratio: int = 6, # width of the middle part, in `in_channels`
                 ):
         super().__init__()
-        if stride not in (1, 2): raise ValueError(f"stride must be 1 or 2, got {stride!r}")
-        if not (isinstance(expand_ratio, numbers.Integral) and expand_ratio >= 1): raise ValueError(f"expand_ratio must be an int >= 1, got {expand_ratio!r}")
-        mid = in_channels * expand_ratio
+        check_int(stride, "stride", 1, 2)
+        mid = in_channels * check_pos_int(expand_ratio, "expand_ratio")
         expand = [_conv_bn(in_channels, mid, 1)] if expand_ratio != 1 else []
-        self.conv = nn.Sequential(*expand, _conv_bn(mid, mid, 3, stride, groups=mid), _conv_bn(mid, out_channels, 1, act=False))
+        self.conv = nn.Sequential(*expand, _conv_bn(mid, mid, 3, stride, groups=mid),
+                                  _conv_bn(mid, out_channels, 1, act=False))
         self.use_res = stride == 1 and in_channels == out_channels
 
     def forward(self, x): # (N,C_in,H,W) -> (N,C_out,H/stride,W/stride)
         return x + self.conv(x) if self.use_res else self.conv(x)
 
 # %% ../nbs/09_pretrained.ipynb #d860302c
-def read_state_dict(path, # a .pth file written by `torch.save(model.state_dict(), path)`
+def read_state_dict(path, # a .pth file from `torch.save(model.state_dict(), path)`
                    ) -> dict[str, torch.Tensor]:
-    "Load a weights file safely (`weights_only=True`, onto the CPU) and check it is a state dict."
+    """Load a weights file safely (`weights_only=True`, onto the CPU) and check it is a
+    state dict."""
     try: sd = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as e:  # truncated, not a torch file, or objects weights_only refuses
-        raise ValueError(f"{path} could not be read as a weights file with weights_only=True: {e}") from e
-    if not (isinstance(sd, dict) and sd and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items())):
-        raise ValueError(f"{path} is not a state dict (a dict of parameter name -> tensor), got {type(sd).__name__}")
+    except Exception as e:  # truncated, not torch's, or objects weights_only refuses
+        raise ValueError(
+            f"{path} could not be read as a weights file with weights_only=True: {e}"
+        ) from e
+    if not (
+        isinstance(sd, dict)
+        and sd
+        and all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items()
+        )
+    ):
+        raise ValueError(f"{path} is not a state dict (a dict of parameter name -> "
+                         f"tensor), got {type(sd).__name__}")
     return sd
 
 # %% ../nbs/09_pretrained.ipynb #091e1d85
 def load_checked(model: nn.Module, # the architecture, with any weights
-                 state_dict: dict, # parameter name -> tensor, e.g. from `read_state_dict`
+                 state_dict: dict, # name -> tensor, e.g. from `read_state_dict`
                 ) -> nn.Module:
-    "Load `state_dict` into `model` strictly, after checking that names and shapes match exactly."
+    """Load `state_dict` into `model` strictly, after checking that names and shapes
+    match exactly."""
     own = model.state_dict()
-    missing, extra = [k for k in own if k not in state_dict], [k for k in state_dict if k not in own]
-    shapes = [f"{k}: {tuple(state_dict[k].shape)} vs {tuple(v.shape)}" for k, v in own.items() if k in state_dict and state_dict[k].shape != v.shape]
+    missing, extra = (
+        [k for k in own if k not in state_dict],
+        [k for k in state_dict if k not in own],
+    )
+    shapes = [
+        f"{k}: {tuple(state_dict[k].shape)} vs {tuple(v.shape)}"
+        for k, v in own.items()
+        if k in state_dict and state_dict[k].shape != v.shape
+    ]
     if missing or extra or shapes:
-        raise ValueError(f"state dict does not match {type(model).__name__}: {len(missing)} missing keys {missing[:3]}, "
-                         f"{len(extra)} unexpected keys {extra[:3]}, {len(shapes)} wrong shapes {shapes[:3]}")
+        raise ValueError(f"state dict does not match {type(model).__name__}: "
+                         f"{len(missing)} missing keys {missing[:3]}, "
+                         f"{len(extra)} unexpected keys {extra[:3]}, {len(shapes)} "
+                         f"wrong shapes {shapes[:3]}")
     model.load_state_dict(state_dict, strict=True)
     return model
 
@@ -101,7 +132,8 @@ class ModelSpec(NamedTuple):
     build: Callable[[], nn.Module]  # the architecture with random weights
     mean: tuple  # per-channel mean of the input normalisation, in [0, 1] units
     std: tuple  # per-channel standard deviation
-    weights: Callable  # () -> local path of the weights file, or a torchvision `WeightsEnum`
+    # () -> local path of the weights file, or a torchvision `WeightsEnum`
+    weights: Callable
 
 def _lite0():
     from efficientnet_lite_pytorch import EfficientNet
@@ -113,18 +145,25 @@ def _lite0_file():
 
 def _tv(name: str, weights: str) -> ModelSpec:
     import torchvision.models as tvm
-    return ModelSpec(lambda: getattr(tvm, name)(weights=None), IMAGENET_MEAN, IMAGENET_STD,
-                     lambda: getattr(tvm, weights).IMAGENET1K_V1)
+    return ModelSpec(
+        lambda: getattr(tvm, name)(weights=None),
+        IMAGENET_MEAN,
+        IMAGENET_STD,
+        lambda: getattr(tvm, weights).IMAGENET1K_V1,
+    )
 
 PRETRAINED = {  # name -> ModelSpec
-    "efficientnet_lite0": ModelSpec(_lite0, (127 / 255,) * 3, (128 / 255,) * 3, _lite0_file),
+    "efficientnet_lite0": ModelSpec(
+        _lite0, (127 / 255,) * 3, (128 / 255,) * 3, _lite0_file
+    ),
     "resnet18": _tv("resnet18", "ResNet18_Weights"),
     "mobilenet_v2": _tv("mobilenet_v2", "MobileNet_V2_Weights"),
 }
 
 def model_spec(name: str) -> ModelSpec:
     "The `ModelSpec` of a known pretrained model; a clear error for an unknown name."
-    if name not in PRETRAINED: raise ValueError(f"name must be one of {list(PRETRAINED)}, got {name!r}")
+    if name not in PRETRAINED:
+        raise ValueError(f"name must be one of {list(PRETRAINED)}, got {name!r}")
     return PRETRAINED[name]
 
 # %% ../nbs/09_pretrained.ipynb #4b58a64c
@@ -134,62 +173,98 @@ class WeightsUnavailable(FileNotFoundError):
 DOWNLOAD_TIMEOUT = 20  # seconds without an answer before a download gives up
 
 def _torchvision_state_dict(weights, download: bool = True, model_dir=None) -> dict:
-    "State dict of torchvision `weights`: from torch's cache, else downloaded and hash-checked."
+    """State dict of torchvision `weights`: from torch's cache, else downloaded and
+    hash-checked."""
     model_dir = Path(model_dir or Path(torch.hub.get_dir()) / "checkpoints")
     cached = model_dir / Path(urlparse(weights.url).path).name
     if not cached.exists() and not download:
-        raise WeightsUnavailable(f"{cached} is not there and download=False: pass download=True, or weights=<path of a local .pth file>")
+        raise WeightsUnavailable(
+            f"{cached} is not there and download=False: pass "
+            "download=True, or weights=<path of a local .pth file>"
+        )
     old = socket.getdefaulttimeout(); socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)
-    try: return weights.get_state_dict(model_dir=str(model_dir), progress=False, check_hash=True, weights_only=True, map_location="cpu")
+    try:
+        return weights.get_state_dict(model_dir=str(model_dir), progress=False,
+                                      check_hash=True, weights_only=True,
+                                      map_location="cpu")
     except (URLError, OSError) as e:
-        raise WeightsUnavailable(f"could not download {weights.url} ({e}). Connect to the internet (Colab works), or download "
-                                 f"the file on another machine and pass weights=<its path>") from e
+        raise WeightsUnavailable(
+            f"could not download {weights.url} ({e}). Connect to "
+            "the internet (Colab works), or download "
+            f"the file on another machine and pass weights=<its path>"
+        ) from e
     finally: socket.setdefaulttimeout(old)
 
 # %% ../nbs/09_pretrained.ipynb #b2b3680a
 def load_pretrained(name: str, # "efficientnet_lite0", "resnet18" or "mobilenet_v2"
-                    weights=None, # path of a local weights file; None: the default source of `name`
-                    download: bool = True, # may torchvision weights be downloaded if not in the cache?
+                    weights=None, # a local weights file; None: `name`'s usual source
+                    download: bool = True, # may torchvision download missing weights?
                     model_dir=None, # torchvision's cache folder (default: torch's own)
                    ) -> nn.Module:
-    "An ImageNet model with pretrained weights, in eval mode, loaded with `weights_only=True` and checked."
+    """An ImageNet model with pretrained weights, in eval mode, loaded with
+    `weights_only=True` and checked."""
     spec = model_spec(name)
     if weights is not None: sd = read_state_dict(weights)
     else:
         w = spec.weights()
-        sd = read_state_dict(w) if isinstance(w, (str, Path)) else _torchvision_state_dict(w, download, model_dir)
+        sd = (
+            read_state_dict(w)
+            if isinstance(w, (str, Path))
+            else _torchvision_state_dict(w, download, model_dir)
+        )
     return load_checked(spec.build(), sd).eval()
 
 # %% ../nbs/09_pretrained.ipynb #765c53bb
 def preprocess(img: torch.Tensor, # an RGB photo (3,H,W), floats in [0, 1]
-               name: str = "efficientnet_lite0", # the model it is for, which sets the normalisation
+               name: str = "efficientnet_lite0", # the model: sets the normalisation
                size: int = 224, # side of the square centre crop
                resize: int = 256, # length of the shorter side after resizing
               ) -> torch.Tensor: # (1,3,size,size)
-    "Resize the shorter side to `resize`, centre-crop `size`x`size`, normalise for model `name`: a batch of one."
+    """Resize the shorter side to `resize`, centre-crop `size`x`size`, normalise for
+    model `name`: a batch of one."""
     spec = model_spec(name)
-    if not isinstance(img, torch.Tensor): raise TypeError(f"img must be a torch.Tensor, got {type(img).__name__}")
-    if not img.is_floating_point(): raise TypeError(f"img must hold floats in [0, 1], got {img.dtype} (divide uint8 images by 255)")
-    if img.ndim != 3 or img.shape[0] != 3: raise ValueError(f"img must be one RGB image of shape (3,H,W), got {tuple(img.shape)}")
-    if not 0 < size <= resize: raise ValueError(f"size must be positive and at most resize={resize}, got {size}")
+    if not isinstance(img, torch.Tensor):
+        raise TypeError(f"img must be a torch.Tensor, got {type(img).__name__}")
+    if not img.is_floating_point():
+        raise TypeError(f"img must hold floats in [0, 1], got {img.dtype} (divide "
+                        "uint8 images by 255)")
+    if img.ndim != 3 or img.shape[0] != 3:
+        raise ValueError(
+            f"img must be one RGB image of shape (3,H,W), got {tuple(img.shape)}"
+        )
+    if not 0 < size <= resize:
+        raise ValueError(
+            f"size must be positive and at most resize={resize}, got {size}"
+        )
     x = TF.center_crop(TF.resize(img, resize, antialias=True), size)
     return imagenet_normalize(x, spec.mean, spec.std)[None]
 
 # %% ../nbs/09_pretrained.ipynb #c3700230
 def predict_topk(model: nn.Module, # an ImageNet classifier (1,000 outputs)
-                 input: torch.Tensor, # one preprocessed image (1,3,H,W), e.g. from `preprocess`
+                 input: torch.Tensor, # one image (1,3,H,W), e.g. from `preprocess`
                  k: int = 5, # how many classes to return
                  categories=None, # class names; default `imagenet_categories()`
                 ) -> pd.DataFrame:
-    "The `k` most probable classes of one image: class name, class index and softmax probability."
-    if not isinstance(input, torch.Tensor): raise TypeError(f"input must be a torch.Tensor, got {type(input).__name__}")
-    if input.ndim != 4 or input.shape[:2] != (1, 3): raise ValueError(f"input must be one preprocessed image (1,3,H,W), got {tuple(input.shape)}")
+    """The `k` most probable classes of one image: class name, class index and softmax
+    probability."""
+    if not isinstance(input, torch.Tensor):
+        raise TypeError(f"input must be a torch.Tensor, got {type(input).__name__}")
+    if input.ndim != 4 or input.shape[:2] != (1, 3):
+        raise ValueError(
+            f"input must be one preprocessed image (1,3,H,W), got {tuple(input.shape)}"
+        )
     categories = categories or imagenet_categories()
-    if not (isinstance(k, numbers.Integral) and 1 <= k <= len(categories)): raise ValueError(f"k must be an int from 1 to {len(categories)}, got {k!r}")
-    p = next(model.parameters())
-    with torch.no_grad(): probs = model.eval()(input.to(p.device)).softmax(dim=1)[0].cpu()  # (n_classes,)
+    check_int(k, "k", 1, len(categories))
+    with torch.no_grad():  # (n_classes,) probabilities
+        probs = model.eval()(input.to(model_device(model))).softmax(dim=1)[0].cpu()
     top = probs.topk(k)
-    return pd.DataFrame({"class": [categories[i] for i in top.indices], "index": top.indices.tolist(), "prob": top.values.tolist()})
+    return pd.DataFrame(
+        {
+            "class": [categories[i] for i in top.indices],
+            "index": top.indices.tolist(),
+            "prob": top.values.tolist(),
+        }
+    )
 
 # %% ../nbs/09_pretrained.ipynb #41160a7b
 def plot_topk(img: torch.Tensor, # the photo (3,H,W) in [0, 1]
@@ -197,16 +272,28 @@ def plot_topk(img: torch.Tensor, # the photo (3,H,W) in [0, 1]
               axs=None, # two matplotlib axes (photo, bars); default: a new figure
               title: str = "", # title above the photo
              ):
-    "The photo and a horizontal bar chart of its top-k probabilities; returns the two axes."
+    """The photo and a horizontal bar chart of its top-k probabilities; returns the two
+    axes."""
     import matplotlib.pyplot as plt
     if not (isinstance(img, torch.Tensor) and img.ndim == 3 and img.shape[0] == 3):
-        raise ValueError(f"img must be a photo (3,H,W) in [0, 1], got {tuple(img.shape) if isinstance(img, torch.Tensor) else type(img).__name__}")
-    if not (isinstance(preds, pd.DataFrame) and {"class", "prob"} <= set(preds.columns)):
-        raise ValueError("preds must be the table predict_topk returns (columns 'class' and 'prob')")
-    if axs is None: _, axs = plt.subplots(1, 2, figsize=(8, 2.6), gridspec_kw=dict(width_ratios=[1.2, 1]))
-    axs[0].imshow(img.permute(1, 2, 0).clamp(0, 1)); axs[0].set_axis_off(); axs[0].set_title(title)
+        got = tuple(img.shape) if isinstance(img, torch.Tensor) else type(img).__name__
+        raise ValueError(f"img must be a photo (3,H,W) in [0, 1], got {got}")
+    if not (
+        isinstance(preds, pd.DataFrame) and {"class", "prob"} <= set(preds.columns)
+    ):
+        raise ValueError(
+            "preds must be the table predict_topk returns (columns 'class' and 'prob')"
+        )
+    if axs is None:
+        _, axs = plt.subplots(
+            1, 2, figsize=(8, 2.6), gridspec_kw=dict(width_ratios=[1.2, 1])
+        )
+    axs[0].imshow(img.permute(1, 2, 0).clamp(0, 1))
+    axs[0].set_axis_off()
+    axs[0].set_title(title)
     axs[1].barh(range(len(preds)), preds["prob"], color="tab:blue")
     axs[1].set_yticks(range(len(preds)), preds["class"]); axs[1].invert_yaxis()
     axs[1].set_xlim(0, 1); axs[1].set_xlabel("probability")
-    for i, p in enumerate(preds["prob"]): axs[1].text(min(p + 0.02, 0.8), i, f"{p:.2f}", va="center", fontsize=8)
+    for i, p in enumerate(preds["prob"]):
+        axs[1].text(min(p + 0.02, 0.8), i, f"{p:.2f}", va="center", fontsize=8)
     return axs

@@ -17,23 +17,23 @@ import torch.fx as fx
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .utils import check_shape, model_device, pair
+
 # %% auto #0
 __all__ = ['INPUT_GEOMETRY', 'SPATIAL_LAYERS', 'ACTIVATIONS', 'NORMS', 'Geometry', 'layer_geometry', 'merge_geometry',
            'ReceptiveField', 'receptive_field', 'feature_extractor', 'effective_receptive_field', 'footprint_box',
            'uniform_copy', 'show_receptive_field']
 
 # %% ../nbs/05_receptive_fields.ipynb #143f6deb
-def _pair(v) -> tuple:
-    "`v` as an (h, w) pair: an int is repeated, a pair is kept."
-    return tuple(v) if isinstance(v, (tuple, list, torch.Size)) else (v, v)
-
 class Geometry(NamedTuple):
     "Where the units of a feature map look in the input, per spatial axis (h, w)."
     size: tuple  # (h, w) input pixels one unit sees: the receptive field
     jump: tuple  # (h, w) input pixels between neighbouring units: the effective stride
-    start: tuple  # (h, w) input coordinate of the first pixel unit (0, 0) sees; negative: padding
+    # (h, w) input coordinate of the first pixel unit (0, 0) sees; negative: padding
+    start: tuple
 
-INPUT_GEOMETRY = Geometry((1, 1), (1, 1), (0, 0))  # the image itself: every pixel sees itself
+# the image itself: every pixel sees itself
+INPUT_GEOMETRY = Geometry((1, 1), (1, 1), (0, 0))
 
 # %% ../nbs/05_receptive_fields.ipynb #afdfd39d
 def layer_geometry(g: Geometry, # geometry of the layer's input feature map
@@ -43,9 +43,15 @@ def layer_geometry(g: Geometry, # geometry of the layer's input feature map
                    dilation=1, # int or pair
                   ) -> Geometry:
     "Geometry after a conv or pooling layer: r += (k_eff-1)*j, j *= s, start -= p*j."
-    k, s, p, d = map(_pair, (kernel_size, stride, padding, dilation))
-    if min(k + s + d) < 1 or min(p) < 0:
-        raise ValueError(f"kernel_size, stride and dilation must be >= 1 and padding >= 0, got {k}, {s}, {d}, {p}")
+    k, s, d = (
+        pair(v, n, 1)
+        for v, n in (
+            (kernel_size, "kernel_size"),
+            (stride, "stride"),
+            (dilation, "dilation"),
+        )
+    )
+    p = pair(padding, "padding", 0)
     k_eff = tuple(di * (ki - 1) + 1 for ki, di in zip(k, d))
     return Geometry(tuple(r + (ke - 1) * j for r, ke, j in zip(g.size, k_eff, g.jump)),
                     tuple(j * si for j, si in zip(g.jump, s)),
@@ -54,34 +60,56 @@ def layer_geometry(g: Geometry, # geometry of the layer's input feature map
 # %% ../nbs/05_receptive_fields.ipynb #f3a2ac5f
 def merge_geometry(gs: list, # geometries of the aligned feature maps being combined
                   ) -> Geometry:
-    "Geometry of a map combined from aligned maps (add, cat, mul): the union of their fields."
+    """Geometry of a map combined from aligned maps (add, cat, mul): the union of their
+    fields."""
     if len(gs) == 0: raise ValueError("gs must hold at least one Geometry")
     if len({g.jump for g in gs}) > 1:
-        raise ValueError(f"cannot merge feature maps with different jumps {[g.jump for g in gs]}: their units are not aligned")
+        raise ValueError("cannot merge feature maps with different jumps "
+                         f"{[g.jump for g in gs]}: their units are not aligned")
     start = tuple(min(g.start[a] for g in gs) for a in (0, 1))
     end = tuple(max(g.start[a] + g.size[a] for g in gs) for a in (0, 1))
     return Geometry(tuple(e - s for s, e in zip(start, end)), gs[0].jump, start)
 
 # %% ../nbs/05_receptive_fields.ipynb #0bc13867
-SPATIAL_LAYERS = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)  # the layers that move the receptive field
+# the layers that move the receptive field
+SPATIAL_LAYERS = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
 
 def _layer_params(m: nn.Module) -> tuple:
     "(kernel_size, stride, padding, dilation) of a Conv2d, MaxPool2d or AvgPool2d `m`."
     d, p = getattr(m, "dilation", 1), m.padding
     if p == "valid": p = 0
-    if p == "same": p = tuple(di * (ki - 1) // 2 for ki, di in zip(_pair(m.kernel_size), _pair(d)))
+    if p == "same":
+        p = tuple(
+            di * (ki - 1) // 2
+            for ki, di in zip(pair(m.kernel_size, "kernel_size"), pair(d, "dilation"))
+        )
     return m.kernel_size, m.stride, p, d
 
 def _node_layer(n: fx.Node, gm: fx.GraphModule, args: tuple, kwargs: dict):
-    "The spatial layer that node `n` applies (a functional call is rebuilt as a module), else None."
+    """The spatial layer that node `n` applies (a functional call is rebuilt as a
+    module), else None."""
     if n.op == "call_module":
         m = gm.get_submodule(n.target)
         return m if isinstance(m, SPATIAL_LAYERS) else None
     if n.target in (F.max_pool2d, F.avg_pool2d):
-        return (nn.MaxPool2d if n.target is F.max_pool2d else nn.AvgPool2d)(*args[1:], **kwargs)
+        return (nn.MaxPool2d if n.target is F.max_pool2d else nn.AvgPool2d)(
+            *args[1:], **kwargs
+        )
     if n.target is F.conv2d:
-        kw = dict(zip(("input", "weight", "bias", "stride", "padding", "dilation"), args)) | kwargs
-        return nn.Conv2d(1, 1, kw["weight"].shape[-2:], kw.get("stride", 1), kw.get("padding", 0), kw.get("dilation", 1))
+        kw = (
+            dict(
+                zip(("input", "weight", "bias", "stride", "padding", "dilation"), args)
+            )
+            | kwargs
+        )
+        return nn.Conv2d(
+            1,
+            1,
+            kw["weight"].shape[-2:],
+            kw.get("stride", 1),
+            kw.get("padding", 0),
+            kw.get("dilation", 1),
+        )
     return None
 
 # %% ../nbs/05_receptive_fields.ipynb #0c41b0f9
@@ -92,12 +120,16 @@ def _op_name(n: fx.Node, gm: fx.GraphModule) -> str:
 
 def _is_global_pool(n: fx.Node, gm: fx.GraphModule) -> bool:
     "Whether `n` is an adaptive pooling, which ends the spatial part of a network."
-    if n.op == "call_module": return isinstance(gm.get_submodule(n.target), (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d))
+    if n.op == "call_module":
+        return isinstance(
+            gm.get_submodule(n.target), (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+        )
     return n.target in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d)
 
 # %% ../nbs/05_receptive_fields.ipynb #daaf1355
 class _GeometryInterpreter(fx.Interpreter):
-    "Runs a traced model and records `Geometry`, map size (H, W) and spatial layer of each node."
+    """Runs a traced model and records `Geometry`, map size (H, W) and spatial layer of
+    each node."""
     def __init__(self, gm: fx.GraphModule):
         super().__init__(gm); self.geo, self.hw, self.layer = {}, {}, {}
 
@@ -113,23 +145,28 @@ class _GeometryInterpreter(fx.Interpreter):
     def _step(self, n: fx.Node, ins: list, hw: tuple, ndim: int):
         m = _node_layer(n, self.module, *self.fetch_args_kwargs_from_env(n))
         g = merge_geometry([self.geo[a] for a in ins])
-        if m is not None: self.geo[n], self.layer[n] = layer_geometry(g, *_layer_params(m)), m
-        elif all(self.hw[a] == hw for a in ins):  # pointwise in space: norm, activation, add, cat
+        if m is not None:
+            self.geo[n], self.layer[n] = layer_geometry(g, *_layer_params(m)), m
+        # pointwise in space: norm, activation, add, cat
+        elif all(self.hw[a] == hw for a in ins):
             self.geo[n] = g
             if len(ins) > 1: self.layer[n] = None  # a merge: it gets a row in the table
         elif ndim == 4 and not _is_global_pool(n, self.module):
-            raise ValueError(f"cannot follow the receptive field through node {n.name!r} ({_op_name(n, self.module)}): "
-                             f"it changes the map size {self.hw[ins[0]]} -> {hw} and is not one of Conv2d, MaxPool2d, AvgPool2d")
+            raise ValueError("cannot follow the receptive field through node "
+                             f"{n.name!r} ({_op_name(n, self.module)}): "
+                             f"it changes the map size {self.hw[ins[0]]} -> {hw} and "
+                             "is not one of Conv2d, MaxPool2d, AvgPool2d")
 
 # %% ../nbs/05_receptive_fields.ipynb #b8060eb4
 def _example_input(model: nn.Module, input_size) -> torch.Tensor:
-    "Zeros of shape (1,C,H,W) on `model`'s device and dtype, after checking both arguments."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not (isinstance(input_size, (tuple, list, torch.Size)) and len(input_size) in (3, 4)
-            and all(isinstance(v, int) and v > 0 for v in input_size)):
-        raise ValueError(f"input_size must be (C, H, W) or (N, C, H, W) with positive ints, got {input_size!r}")
+    """Zeros of shape (1,C,H,W) on `model`'s device and dtype, after checking both
+    arguments."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    size = check_shape(input_size, "input_size", (3, 4), "(C,H,W) or (N,C,H,W)")
     p = next(model.parameters(), None)
-    return torch.zeros(1, *tuple(input_size)[-3:], **(dict(device=p.device, dtype=p.dtype) if p is not None else {}))
+    dtype = p.dtype if p is not None else torch.get_default_dtype()
+    return torch.zeros(1, *size[-3:], device=model_device(model), dtype=dtype)
 
 def _ancestors(n: fx.Node) -> set:
     "`n` and every node it depends on."
@@ -141,45 +178,57 @@ def _ancestors(n: fx.Node) -> set:
 
 # %% ../nbs/05_receptive_fields.ipynb #3e499544
 def _trace(model: nn.Module, input_size) -> tuple:
-    "Trace and run `model`: (graph module, interpreter, final feature-map node, layer nodes before it)."
+    """Trace and run `model`: (graph module, interpreter, final feature-map node, layer
+    nodes before it)."""
     x = _example_input(model, input_size)
     try: gm = fx.symbolic_trace(model)
-    except Exception as e: raise ValueError(f"model must be traceable by torch.fx ({type(e).__name__}: {e})") from e
+    except Exception as e:
+        raise ValueError("model must be traceable by torch.fx "
+                         f"({type(e).__name__}: {e})") from e
     it, was = _GeometryInterpreter(gm), model.training
     try:
         model.eval()
         with torch.no_grad(): it.run(x)
     except ValueError: raise
-    except Exception as e: raise ValueError(f"model cannot run on input_size {tuple(input_size)} ({type(e).__name__}: {e})") from e
+    except Exception as e:
+        raise ValueError(f"model cannot run on input_size {tuple(input_size)} "
+                         f"({type(e).__name__}: {e})") from e
     finally: model.train(was)
     used = _ancestors(next(n for n in gm.graph.nodes if n.op == "output"))
     final = [n for n in gm.graph.nodes if n in it.geo and n in used][-1]
     layers = [n for n in gm.graph.nodes if n in it.layer and n in _ancestors(final)]
     if all(it.layer[n] is None for n in layers):
-        raise ValueError("model has no spatial layers (Conv2d, MaxPool2d, AvgPool2d) before its output, so no receptive field")
+        raise ValueError("model has no spatial layers (Conv2d, MaxPool2d, AvgPool2d) "
+                         "before its output, so no receptive field")
     return gm, it, final, layers
 
 # %% ../nbs/05_receptive_fields.ipynb #fa9de695
 @dataclass
 class ReceptiveField:
-    "Receptive field of the units of a model's final feature map, per spatial axis (h, w), in pixels."
+    """Receptive field of the units of a model's final feature map, per spatial axis (h,
+    w), in pixels."""
     size: tuple  # (h, w) input pixels one unit sees
     stride: tuple  # (h, w) input pixels between neighbouring units: the jump
     start: tuple  # (h, w) input coordinate of the first pixel unit (0, 0) sees
     shape: tuple  # (H, W) of the final feature map
     layer: str  # name of the node that computes the final feature map
-    table: pd.DataFrame = field(repr=False)  # one row per spatial layer or merge: geometry after it
+    # one row per spatial layer or merge: geometry after it
+    table: pd.DataFrame = field(repr=False)
 
     @property
-    def padding(self) -> tuple: return tuple(-s for s in self.start)  # effective padding
+    # effective padding
+    def padding(self) -> tuple: return tuple(-s for s in self.start)
 
     @property
-    def center(self) -> tuple: return tuple(s + (r - 1) / 2 for s, r in zip(self.start, self.size))  # of unit (0, 0)
+    # of unit (0, 0)
+    def center(self) -> tuple:
+        return tuple(s + (r - 1) / 2 for s, r in zip(self.start, self.size))
 
     def box(self, i: int = 0, j: int = 0) -> tuple:
         "(top, left, bottom, right) input pixels, inclusive, that unit (i, j) sees."
         if not (0 <= i < self.shape[0] and 0 <= j < self.shape[1]):
-            raise ValueError(f"unit ({i}, {j}) is outside the final feature map of shape {self.shape}")
+            raise ValueError(f"unit ({i}, {j}) is outside the final feature map of "
+                             f"shape {self.shape}")
         t, l = self.start[0] + i * self.stride[0], self.start[1] + j * self.stride[1]
         return t, l, t + self.size[0] - 1, l + self.size[1] - 1
 
@@ -189,35 +238,57 @@ def _sq(t: tuple):
     return t[0] if t[0] == t[1] else tuple(t)
 
 def _node_name(n: fx.Node) -> str:
-    "Where node `n` happens: the module's path, or the path of the module whose forward calls it."
+    """Where node `n` happens: the module's path, or the path of the module whose
+    forward calls it."""
     if n.op == "call_module": return n.target
     stack = list(n.meta.get("nn_module_stack", {}).values())
     return f"{stack[-1][0]}.{_op_name(n, None)}" if stack else n.name
 
 def _table(gm: fx.GraphModule, it: _GeometryInterpreter, nodes: list) -> pd.DataFrame:
-    "One row per node: what it is, its layer settings and the geometry and map size after it."
+    """One row per node: what it is, its layer settings and the geometry and map size
+    after it."""
     rows = []
     for n in nodes:
         m, g = it.layer[n], it.geo[n]
-        k, s, p, d = [_sq(_pair(v)) for v in _layer_params(m)] if m is not None else [""] * 4
-        rows.append(dict(layer=_node_name(n), op=type(m).__name__ if m is not None else _op_name(n, gm), kernel=k,
-                         stride=s, padding=p, dilation=d, jump=_sq(g.jump), size=_sq(g.size), start=_sq(g.start), out_shape=it.hw[n]))
+        k, s, p, d = (
+            [_sq(pair(v, "layer setting")) for v in _layer_params(m)]
+            if m is not None
+            else [""] * 4
+        )
+        rows.append(
+            dict(
+                layer=_node_name(n),
+                op=type(m).__name__ if m is not None else _op_name(n, gm),
+                kernel=k,
+                stride=s,
+                padding=p,
+                dilation=d,
+                jump=_sq(g.jump),
+                size=_sq(g.size),
+                start=_sq(g.start),
+                out_shape=it.hw[n],
+            )
+        )
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_receptive_fields.ipynb #09e5a900
-def receptive_field(model: nn.Module, # any model: a stack, residual blocks, several branches
+def receptive_field(model: nn.Module, # any model: a stack, residual blocks, branches
                     input_size, # (C, H, W) or (N, C, H, W) of the input images
                    ) -> ReceptiveField:
-    "Receptive field of the final feature map of `model`, read from its traced forward pass."
+    """Receptive field of the final feature map of `model`, read from its traced forward
+    pass."""
     gm, it, final, nodes = _trace(model, input_size)
     g = it.geo[final]
-    return ReceptiveField(g.size, g.jump, g.start, it.hw[final], _node_name(final), _table(gm, it, nodes))
+    return ReceptiveField(
+        g.size, g.jump, g.start, it.hw[final], _node_name(final), _table(gm, it, nodes)
+    )
 
 # %% ../nbs/05_receptive_fields.ipynb #1686193a
 def feature_extractor(model: nn.Module, # the model to cut
-                      input_size, # (C, H, W) or (N, C, H, W), used to find the final feature map
+                      input_size, # (C, H, W) or (N, C, H, W), to find the final map
                      ) -> fx.GraphModule:
-    "`model` cut after its final feature map: a module that returns that map, (N,C,H,W)."
+    """`model` cut after its final feature map: a module that returns that map,
+    (N,C,H,W)."""
     gm, it, final, nodes = _trace(model, input_size)
     next(n for n in gm.graph.nodes if n.op == "output").args = (final,)
     gm.graph.eliminate_dead_code()
@@ -225,23 +296,29 @@ def feature_extractor(model: nn.Module, # the model to cut
     return gm
 
 # %% ../nbs/05_receptive_fields.ipynb #cc1e64d8
-def effective_receptive_field(model: nn.Module, # the model; its final feature map is used
-                              input_size, # (C, H, W) or (N, C, H, W) of the input
-                              unit: tuple | None = None, # (i, j) in the final map; default: the centre
-                              x: torch.Tensor | None = None, # input image (C,H,W) or (1,C,H,W); default: ones
-                             ) -> torch.Tensor:
-    "|d unit / d input|, summed over channels: (H,W) map of how much each pixel moves one unit."
+def effective_receptive_field(
+        model: nn.Module, # the model; its final map is used
+        input_size, # (C, H, W) or (N, C, H, W) of the input
+        unit: tuple | None = None, # (i, j) in the final map; default: the centre
+        x: torch.Tensor | None = None, # input image (C,H,W) or (1,C,H,W); default: ones
+    ) -> torch.Tensor:
+    """|d unit / d input|, summed over channels: (H,W) map of how much each pixel moves
+    one unit."""
     trunk, x0 = feature_extractor(model, input_size), _example_input(model, input_size)
     if x is not None and tuple(x.shape[-3:]) != tuple(x0.shape[-3:]):
-        raise ValueError(f"x must have shape {tuple(x0.shape[-3:])} to match input_size, got {tuple(x.shape)}")
-    x = (torch.ones_like(x0) if x is None else x.detach().to(x0).reshape(x0.shape)).requires_grad_()
+        raise ValueError(f"x must have shape {tuple(x0.shape[-3:])} to match "
+                         f"input_size, got {tuple(x.shape)}")
+    x = (
+        torch.ones_like(x0) if x is None else x.detach().to(x0).reshape(x0.shape)
+    ).requires_grad_()
     was = model.training
     model.eval()
     try: y = trunk(x)  # (1,C,h,w)
     finally: model.train(was)
     i, j = unit if unit is not None else (y.shape[-2] // 2, y.shape[-1] // 2)
     if not (0 <= i < y.shape[-2] and 0 <= j < y.shape[-1]):
-        raise ValueError(f"unit ({i}, {j}) is outside the final feature map of shape {tuple(y.shape[-2:])}")
+        raise ValueError(f"unit ({i}, {j}) is outside the final feature map of shape "
+                         f"{tuple(y.shape[-2:])}")
     g, = torch.autograd.grad(y[0, :, i, j].sum(), x)
     return g[0].abs().sum(0)  # (H,W)
 
@@ -249,48 +326,85 @@ def effective_receptive_field(model: nn.Module, # the model; its final feature m
 def footprint_box(grad: torch.Tensor, # (H,W) map, e.g. from `effective_receptive_field`
                  ) -> tuple:
     "(top, left, bottom, right), inclusive, of the non-zero entries of `grad`."
-    if grad.ndim != 2: raise ValueError(f"grad must be an (H, W) map, got shape {tuple(grad.shape)}")
-    rows, cols = grad.ne(0).any(1).nonzero().flatten(), grad.ne(0).any(0).nonzero().flatten()
-    if len(rows) == 0: raise ValueError("grad has no non-zero entry: the unit does not depend on the input")
+    if grad.ndim != 2:
+        raise ValueError(f"grad must be an (H, W) map, got shape {tuple(grad.shape)}")
+    rows, cols = (
+        grad.ne(0).any(1).nonzero().flatten(),
+        grad.ne(0).any(0).nonzero().flatten(),
+    )
+    if len(rows) == 0:
+        raise ValueError(
+            "grad has no non-zero entry: the unit does not depend on the input"
+        )
     return rows[0].item(), cols[0].item(), rows[-1].item(), cols[-1].item()
 
 # %% ../nbs/05_receptive_fields.ipynb #6060f51b
-ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.Hardtanh, nn.ELU, nn.SiLU, nn.GELU, nn.Hardswish, nn.Sigmoid, nn.Tanh)
-NORMS = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm, nn.modules.instancenorm._InstanceNorm, nn.LocalResponseNorm)
+ACTIVATIONS = (
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.Hardtanh,
+    nn.ELU,
+    nn.SiLU,
+    nn.GELU,
+    nn.Hardswish,
+    nn.Sigmoid,
+    nn.Tanh,
+)
+NORMS = (
+    nn.modules.batchnorm._BatchNorm,
+    nn.GroupNorm,
+    nn.LayerNorm,
+    nn.modules.instancenorm._InstanceNorm,
+    nn.LocalResponseNorm,
+)
 
 def _uniform_layer(m: nn.Module) -> nn.Module:
-    "`m` made positive and linear: identity activations and norms, average pools, averaging convs."
+    """`m` made positive and linear: identity activations and norms, average pools,
+    averaging convs."""
     if isinstance(m, ACTIVATIONS + NORMS): return nn.Identity()
-    if isinstance(m, nn.MaxPool2d): return nn.AvgPool2d(m.kernel_size, m.stride, m.padding, m.ceil_mode)
+    if isinstance(m, nn.MaxPool2d):
+        return nn.AvgPool2d(m.kernel_size, m.stride, m.padding, m.ceil_mode)
     if isinstance(m, nn.Conv2d):
         m.weight.data.fill_(1 / m.weight[0].numel())
         if m.bias is not None: m.bias.data.zero_()
     return m
 
 def uniform_copy(model: nn.Module) -> nn.Module:
-    "A positive linear copy of `model`: its gradient footprint is exactly its receptive field."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    """A positive linear copy of `model`: its gradient footprint is exactly its
+    receptive field."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     m = copy.deepcopy(model).requires_grad_(False)
     for parent in list(m.modules()):
-        for name, child in parent.named_children(): setattr(parent, name, _uniform_layer(child))
+        for name, child in parent.named_children():
+            setattr(parent, name, _uniform_layer(child))
     return _uniform_layer(m)
 
 # %% ../nbs/05_receptive_fields.ipynb #f3667482
-def show_receptive_field(img: torch.Tensor, # (C,H,W) image in [0, 1], or an (H,W) map such as a gradient
-                         rf: ReceptiveField, # from `receptive_field` on an input of the image's size
+def show_receptive_field(img: torch.Tensor, # (C,H,W) image in [0, 1], or an (H,W) map
+                         rf: ReceptiveField, # `receptive_field` for this input size
                          unit: tuple = (0, 0), # (i, j) in the final feature map
                          ax=None, # matplotlib axes; default: a new figure
                          color: str = "tab:red", # colour of the box
                          cmap: str = "gray", # colour map for an (H,W) map
                         ):
-    "Show `img` with the field of `unit` drawn as a box, clipped to the image; returns the axes."
+    """Show `img` with the field of `unit` drawn as a box, clipped to the image; returns
+    the axes."""
     import matplotlib.pyplot as plt
-    if img.ndim not in (2, 3): raise ValueError(f"img must be (C,H,W) or (H,W), got shape {tuple(img.shape)}")
+    if img.ndim not in (2, 3):
+        raise ValueError(f"img must be (C,H,W) or (H,W), got shape {tuple(img.shape)}")
     t, l, b, r = rf.box(*unit)
     if ax is None: _, ax = plt.subplots(figsize=(4, 3))
     img = img.detach().cpu()
     ax.imshow(img if img.ndim == 2 else img.permute(1, 2, 0), cmap=cmap)
-    ax.add_patch(plt.Rectangle((l - 0.5, t - 0.5), r - l + 1, b - t + 1, fill=False, ec=color, lw=2))
+    ax.add_patch(
+        plt.Rectangle(
+            (l - 0.5, t - 0.5), r - l + 1, b - t + 1, fill=False, ec=color, lw=2
+        )
+    )
     ax.plot([(l + r) / 2], [(t + b) / 2], "+", color=color, ms=8)
-    ax.set_xlim(-0.5, img.shape[-1] - 0.5); ax.set_ylim(img.shape[-2] - 0.5, -0.5); ax.set_axis_off()
+    ax.set_xlim(-0.5, img.shape[-1] - 0.5)
+    ax.set_ylim(img.shape[-2] - 0.5, -0.5)
+    ax.set_axis_off()
     return ax

@@ -7,45 +7,49 @@ Docs: https://cnn-course.github.io/cnn_course/widgets.html.md"""
 # %% ../nbs/90_widgets.ipynb #fdfb8f2d
 from __future__ import annotations
 
-import io
 import itertools
 
+from .utils import fig_png
+
 # %% auto #0
-__all__ = ['MAX_FRAMES', 'param_grid', 'fig_png', 'explorer']
+__all__ = ['MAX_FRAMES', 'param_grid', 'explorer']
 
 # %% ../nbs/90_widgets.ipynb #2e7efc68
 MAX_FRAMES = 400  # pictures one explorer may hold; each is a PNG stored in the page
 
 def param_grid(params: dict, # parameter name -> list of values to offer
-               max_frames: int = MAX_FRAMES, # refuse grids with more combinations than this
+               max_frames: int = MAX_FRAMES, # refuse grids with more combinations
               ) -> list[dict]:
-    "Every combination of `params` as a list of keyword dicts, last parameter varying fastest."
-    if not params: raise ValueError("params must name at least one parameter with a list of values")
+    """Every combination of `params` as a list of keyword dicts, last parameter varying
+    fastest."""
+    if not params:
+        raise ValueError(
+            "params must name at least one parameter with a list of values"
+        )
     for k, v in params.items():
         if isinstance(v, (str, bytes)) or not hasattr(v, "__len__") or len(v) == 0:
-            raise ValueError(f"params[{k!r}] must be a non-empty list of values, got {v!r}")
+            raise ValueError(
+                f"params[{k!r}] must be a non-empty list of values, got {v!r}"
+            )
     n = 1
     for v in params.values(): n *= len(v)
-    if n > max_frames: raise ValueError(f"params give {n} combinations; at most max_frames={max_frames} allowed")
+    if n > max_frames:
+        raise ValueError(
+            f"params give {n} combinations; at most max_frames={max_frames} allowed"
+        )
     return [dict(zip(params, combo)) for combo in itertools.product(*params.values())]
-
-# %% ../nbs/90_widgets.ipynb #09d6f37c
-def fig_png(fig, dpi: int = 72) -> bytes:
-    "PNG bytes of matplotlib figure `fig`, which is closed afterwards."
-    import matplotlib.pyplot as plt
-    if not hasattr(fig, "savefig"): raise TypeError(f"fig must be a matplotlib figure, got {type(fig).__name__}")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
 
 # %% ../nbs/90_widgets.ipynb #1d3b869c
 def _stack(frames: list, sizes: list, controls: list, level: int = 0):
-    "Nested `Stack` over `frames` (row-major by `sizes`), level i linked to `controls[i]`."
+    """Nested `Stack` over `frames` (row-major by `sizes`), level i linked to
+    `controls[i]`."""
     import ipywidgets as W
     if level == len(sizes): return frames[0]
     step = len(frames) // sizes[level]
-    kids = [_stack(frames[i * step:(i + 1) * step], sizes, controls, level + 1) for i in range(sizes[level])]
+    kids = [
+        _stack(frames[i * step : (i + 1) * step], sizes, controls, level + 1)
+        for i in range(sizes[level])
+    ]
     st = W.Stack(children=kids, selected_index=controls[level].index)
     W.jslink((controls[level], "index"), (st, "selected_index"))
     return st
@@ -57,7 +61,8 @@ def explorer(render, # function(**params) -> matplotlib figure, called once per 
              max_frames: int = MAX_FRAMES, # refuse larger grids
              value: dict | None = None, # starting value per parameter (default: the first)
             ):
-    "A slider per parameter over pictures pre-rendered by `render`: works without a kernel."
+    """A slider per parameter over pictures pre-rendered by `render`: works without a
+    kernel."""
     import ipywidgets as W
     grid = param_grid(params, max_frames)
     value = value or {}

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 import cnn_course
-from cnn_course import color, conv, data, interp, kernels, layers, models, pretrained, receptive, train, transfer, widgets
+from cnn_course import color, conv, data, interp, kernels, layers, models, pretrained, receptive, train, transfer, utils, widgets
 
 IMG = torch.rand(8, 8)
 X, W = torch.rand(1, 3, 8, 8), torch.rand(4, 3, 3, 3)
@@ -22,6 +22,18 @@ SPLIT = lambda n=4: data.ImageSplit(torch.rand(n, 1, 4, 4), torch.zeros(n, dtype
                                     torch.rand(2, 1, 4, 4), torch.zeros(2, dtype=torch.long), ("a",))
 
 CASES = [  # (public name, call, exception, message fragment)
+    # utils
+    ("utils.check_int", lambda: utils.check_int(True, "stride", 1), TypeError, "stride must be an int >= 1, got True"),
+    ("utils.check_int", lambda: utils.check_int(0, "stride", 1), ValueError, "stride must be an int >= 1, got 0"),
+    ("utils.check_pos_int", lambda: utils.check_pos_int(2.0, "n"), TypeError, "n must be an int >= 1, got 2.0"),
+    ("utils.check_real", lambda: utils.check_real(float("nan"), "pct", 0, 1), ValueError, "pct must be a real number from 0 to 1"),
+    ("utils.check_real", lambda: utils.check_real(False, "lr_max"), TypeError, "lr_max must be a real number, got False"),
+    ("utils.pair", lambda: utils.pair((1, True), "stride"), TypeError, "stride must be an int or a pair of ints"),
+    ("utils.pair", lambda: utils.pair((1, 0), "stride", 1), ValueError, "stride must be >= 1 along both axes"),
+    ("utils.check_shape", lambda: utils.check_shape((1, True, 8), "input_size", 3), ValueError, "input_size must be 3 positive ints"),
+    ("utils.model_device", lambda: utils.model_device(torch.rand(2)), TypeError, "model must be an nn.Module"),
+    ("utils.param_count", lambda: utils.param_count("net"), TypeError, "model must be an nn.Module"),
+    ("utils.fig_png", lambda: utils.fig_png("x"), TypeError, "matplotlib figure"),
     # data
     ("data.ImageSplit", lambda: data.ImageSplit(torch.rand(2, 1, 4, 4), torch.tensor([0]), torch.rand(1, 1, 4, 4), torch.tensor([0]), ("a",)), ValueError, "2 images but y_train has 1"),
     ("data.ImageSplit", lambda: SPLIT(0), ValueError, "x_train is empty"),
@@ -37,13 +49,12 @@ CASES = [  # (public name, call, exception, message fragment)
     ("data.read_idx", lambda: data.read_idx("/etc/hostname"), ValueError, "not a complete gzip file"),
     ("data.download", lambda: data.download("file:///nonexistent/x.gz", "/tmp/cnn_course_bad/x.gz", "0" * 64), OSError, "nonexistent"),
     ("data.sample_photo", lambda: data.sample_photo("dog"), ValueError, "must be one of"),
-    ("data.split_dls", lambda: data.split_dls(SPLIT(), bs=0), ValueError, "positive batch size"),
+    ("data.split_dls", lambda: data.split_dls(SPLIT(), bs=0), ValueError, "bs (the batch size) must be an int >= 1"),
     ("data.split_dls", lambda: data.split_dls((1, 2)), TypeError, "split must be an ImageSplit"),
     # widgets
     ("widgets.param_grid", lambda: widgets.param_grid({}), ValueError, "at least one parameter"),
     ("widgets.param_grid", lambda: widgets.param_grid({"a": []}), ValueError, "non-empty list"),
     ("widgets.param_grid", lambda: widgets.param_grid({"a": range(30), "b": range(30)}), ValueError, "max_frames"),
-    ("widgets.fig_png", lambda: widgets.fig_png("x"), TypeError, "matplotlib figure"),
     ("widgets.explorer", lambda: widgets.explorer(lambda a: None, {"a": [1]}, value={"a": 2}), ValueError, "must be one of"),
     ("widgets.explorer", lambda: widgets.explorer(lambda a: "not a figure", {"a": [1]}), TypeError, "matplotlib figure"),
     # kernels
@@ -52,7 +63,7 @@ CASES = [  # (public name, call, exception, message fragment)
     ("kernels.apply_kernel", lambda: kernels.apply_kernel(IMG, torch.rand(2, 3)), ValueError, "square 2-D tensor"),
     ("kernels.apply_kernel", lambda: kernels.apply_kernel(np.zeros((8, 8)), kernels.SOBEL_X), TypeError, "img must be a torch.Tensor"),
     ("kernels.sobel_magnitude", lambda: kernels.sobel_magnitude(torch.rand(3, 8, 8)), ValueError, "2-D grey image"),
-    ("kernels.conv_matrix", lambda: kernels.conv_matrix(kernels.SOBEL_X, 0, 5), ValueError, "height must be a positive int"),
+    ("kernels.conv_matrix", lambda: kernels.conv_matrix(kernels.SOBEL_X, 0, 5), ValueError, "height must be an int >= 1"),
     ("kernels.conv_matrix", lambda: kernels.conv_matrix(kernels.SOBEL_X, 2, 5), ValueError, "larger than the image"),
     ("kernels.show_signed", lambda: kernels.show_signed(torch.rand(2, 2, 2)), ValueError, "2-D tensor"),
     ("kernels.kernel_editor", lambda: kernels.kernel_editor(IMG, torch.ones(5, 5)), ValueError, "kernel must be 3x3"),
@@ -62,7 +73,7 @@ CASES = [  # (public name, call, exception, message fragment)
     ("conv.conv2d", lambda: conv.conv2d(X, W, stride=0), ValueError, "stride must be >= 1"),
     ("conv.conv2d", lambda: conv.conv2d(X, W, padding=-1), ValueError, "padding must be >= 0"),
     ("conv.conv2d", lambda: conv.conv2d(X, W, dilation=0), ValueError, "dilation must be >= 1"),
-    ("conv.conv2d", lambda: conv.conv2d(torch.rand(1, 3, 2, 2), W), ValueError, "more than the padded input"),
+    ("conv.conv2d", lambda: conv.conv2d(torch.rand(1, 3, 2, 2), W), ValueError, "larger than the padded input"),
     ("conv.conv2d", lambda: conv.conv2d(IMG, W), ValueError, "input must be 4-D (N,C,H,W) or 3-D"),
     ("conv.conv2d", lambda: conv.conv2d(X.long(), W), TypeError, "floating-point"),
     ("conv.conv2d", lambda: conv.conv2d(X, W, bias=torch.rand(3)), ValueError, "bias must have shape (C_out,)"),
@@ -90,7 +101,7 @@ CASES = [  # (public name, call, exception, message fragment)
     # receptive
     ("receptive.receptive_field", lambda: receptive.receptive_field("x", (1, 3, 32, 32)), TypeError, "model must be a torch.nn.Module"),
     ("receptive.receptive_field", lambda: receptive.receptive_field(nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 2)), (1, 3, 32, 32)), ValueError, "no spatial layers"),
-    ("receptive.receptive_field", lambda: receptive.receptive_field(nn.Conv2d(3, 3, 3), (3, 32)), ValueError, "input_size must be (C, H, W)"),
+    ("receptive.receptive_field", lambda: receptive.receptive_field(nn.Conv2d(3, 3, 3), (3, 32)), ValueError, "input_size must be 3 or 4 positive ints"),
     ("receptive.effective_receptive_field", lambda: receptive.effective_receptive_field("x", (1, 3, 32, 32)), TypeError, "torch.nn.Module"),
     ("receptive.effective_receptive_field", lambda: receptive.effective_receptive_field(nn.Conv2d(3, 3, 3), (1, 3, 32, 32), unit=(99, 99)), ValueError, "outside the final feature map"),
     ("receptive.layer_geometry", lambda: receptive.layer_geometry(receptive.INPUT_GEOMETRY, 3, stride=0), ValueError, "must be >= 1"),
@@ -148,8 +159,8 @@ CASES = [  # (public name, call, exception, message fragment)
     ("pretrained.read_state_dict", lambda: pretrained.read_state_dict("/nonexistent/w.pth"), ValueError, "could not be read"),
     ("pretrained.load_checked", lambda: pretrained.load_checked(nn.Linear(2, 2), {"weight": torch.zeros(3, 2), "bias": torch.zeros(2)}), ValueError, "1 wrong shapes"),
     ("pretrained.load_checked", lambda: pretrained.load_checked(nn.Linear(2, 2), {"weight": torch.zeros(2, 2)}), ValueError, "1 missing keys ['bias']"),
-    ("pretrained.DepthwiseSeparable", lambda: pretrained.DepthwiseSeparable(32, 0), ValueError, "out_channels must be a positive int"),
-    ("pretrained.InvertedResidual", lambda: pretrained.InvertedResidual(16, 16, stride=3), ValueError, "stride must be 1 or 2"),
+    ("pretrained.DepthwiseSeparable", lambda: pretrained.DepthwiseSeparable(32, 0), ValueError, "out_channels must be an int >= 1"),
+    ("pretrained.InvertedResidual", lambda: pretrained.InvertedResidual(16, 16, stride=3), ValueError, "stride must be an int from 1 to 2"),
     ("pretrained.InvertedResidual", lambda: pretrained.InvertedResidual(16, 16, expand_ratio=0), ValueError, "expand_ratio must be an int >= 1"),
     ("pretrained.preprocess", lambda: pretrained.preprocess(torch.rand(1, 3, 64, 64)), ValueError, "one RGB image of shape (3,H,W)"),
     ("pretrained.preprocess", lambda: pretrained.preprocess((torch.rand(3, 64, 64) * 255).byte()), TypeError, "divide uint8 images by 255"),
@@ -178,7 +189,7 @@ CASES = [  # (public name, call, exception, message fragment)
     ("interp.show_cam", lambda: interp.show_cam(torch.rand(3, 8, 8), torch.rand(1, 8, 8)), ValueError, "heatmap must be (h,w)"),
     ("interp.find_layer", lambda: interp.find_layer(NET(), "layer4"), ValueError, "target_layer 'layer4' is not a module name of model"),
     ("interp.find_layer", lambda: interp.find_layer(NET(), nn.Conv2d(3, 4, 3)), ValueError, "target_layer is not a module of model"),
-    ("interp.gradcam", lambda: interp.gradcam(NET(), torch.rand(3, 8, 8), "0", class_idx=2), ValueError, "class_idx must be an int from 0 to 1"),
+    ("interp.gradcam", lambda: interp.gradcam(NET(), torch.rand(3, 8, 8), "0", class_idx=2), ValueError, "must be an int from 0 to 1"),
     ("interp.gradcam", lambda: interp.gradcam(NET(), torch.rand(1, 3, 8, 8), "0"), ValueError, "x must be one image (C,H,W)"),
     ("interp.gradcam", lambda: interp.gradcam(NET(), torch.rand(3, 8, 8), "5"), ValueError, "target_layer must output (1,K,h,w)"),
 ]

@@ -1,4 +1,5 @@
 """README.md is read on GitHub and on PyPI: it must render there, and every link must be absolute."""
+
 import re
 import warnings
 from urllib.parse import urlparse
@@ -10,8 +11,11 @@ from readme import URLS, _book_pages, absolute
 def _rendered() -> str:
     "README.md as PyPI shows it (readme_renderer, the GFM variant that `twine check` uses)."
     from readme_renderer.markdown import render
+
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a missing Markdown renderer only warns: make it fail here
+        warnings.simplefilter(
+            "error"
+        )  # a missing Markdown renderer only warns: make it fail here
         html = render((ROOT / "README.md").read_text(encoding="utf-8"), variant="GFM")
     assert html, "readme_renderer could not render README.md"
     return html
@@ -24,10 +28,16 @@ def test_readme_renders():
 
 
 def test_every_readme_link_is_absolute():
-    html = re.sub(r'<a href="#user-content-[^"]*" rel="nofollow"></a>', "", _rendered())  # heading anchors
+    html = re.sub(
+        r'<a href="#user-content-[^"]*" rel="nofollow"></a>', "", _rendered()
+    )  # heading anchors
     links = re.findall(r'(?:href|src)="([^"]*)"', html)
     assert len(links) > 10
-    relative = [u for u in links if not (urlparse(u).scheme in ("http", "https") and urlparse(u).netloc)]
+    relative = [
+        u
+        for u in links
+        if not (urlparse(u).scheme in ("http", "https") and urlparse(u).netloc)
+    ]
     assert not relative, f"relative links in README.md, which break on PyPI: {relative}"
     # links into the book name pages that the book builds
     root, pages = _book_pages()
@@ -47,5 +57,7 @@ def test_relative_links_become_book_or_repository_urls():
     assert absolute("index.ipynb") == book
     assert absolute("#chapters") == f"{book}nbs/index.html#chapters"
     assert absolute("../tools/readme.py") == f"{repo}/blob/main/tools/readme.py"
-    assert absolute("_scratch.ipynb") == f"{repo}/blob/main/nbs/_scratch.ipynb"  # not in the book
+    assert (
+        absolute("_scratch.ipynb") == f"{repo}/blob/main/nbs/_scratch.ipynb"
+    )  # not in the book
     assert absolute("https://pytorch.org") == "https://pytorch.org"

@@ -63,6 +63,9 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 
 def _write_api(app):
+    "Write the API pages, for a book whose table of contents has them (`api/`)."
+    toc = Path(app.srcdir) / "_toc.yml"
+    if not toc.exists() or "api/" not in toc.read_text(encoding="utf-8"): return
     import api_ref
     api_ref.write_pages(Path(app.srcdir) / "api")  # only changed pages are rewritten
 

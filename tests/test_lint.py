@@ -1,0 +1,68 @@
+"""ruff, a linter the Python world uses, over the notebooks, tools, benchmark and tests.
+
+Its configuration is in pyproject.toml (`[tool.ruff]`): pycodestyle and pyflakes rules,
+code lines of at most 88 characters (the book's code column shows about 75 and cuts
+longer lines), and the exemptions the course's compact style needs, each with its
+reason.
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from conftest import ROOT
+
+RUFF = Path(sys.executable).parent / "ruff"
+TARGETS = ["nbs", "tools", "bench", "tests"]
+
+# Work in progress on other branches, not checked until it merges; the coordinator
+# empties both lists when it merges them (and wraps what they left long).
+# - files: chapters 7, 8 and 10 and bench/ (the Learner branch); test_bad_input.py (its
+#   models/train/transfer rows move with the Learner); the files that the api and infra
+#   branches edit.
+PENDING_FILES = {
+    "nbs/07_training_stability.ipynb", "nbs/08_resnets.ipynb",
+    "nbs/10_transfer_learning.ipynb", "bench",
+}
+# - cells: every chapter's Colab install cell (colab branch) and the widgets appendix's
+#   `explorer` (ipywidgets 7/8 compatibility), found by what they contain.
+PENDING_CELLS = ("google.colab", "def explorer(")
+
+
+def _exempt(finding: dict) -> bool:
+    "Pending (above), or a long `#|` directive line: the book hides directives."
+    rel = Path(finding["filename"]).relative_to(ROOT).as_posix()
+    if any(rel == p or rel.startswith(p + "/") for p in PENDING_FILES): return True
+    if not finding.get("cell"): return False
+    cell = nbformat.read(finding["filename"], as_version=4).cells[finding["cell"] - 1]
+    line = cell.source.split("\n")[finding["location"]["row"] - 1]
+    # nbdev directives such as `#| fig-cap: ...` must stay on one line, and the book
+    # shows them as a caption, not as code
+    if finding["code"] == "E501" and line.startswith("#|"): return True
+    return any(p in cell.source for p in PENDING_CELLS)
+
+
+def _where(f: dict) -> str:
+    cell = f":cell {f['cell']}" if f.get("cell") else ""
+    rel = Path(f["filename"]).relative_to(ROOT)
+    return f"{rel}{cell}:{f['location']['row']}: {f['code']} {f['message']}"
+
+
+def test_ruff_passes():
+    r = subprocess.run([str(RUFF), "check", "--no-cache", "--output-format", "json",
+                        *TARGETS], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode in (0, 1), r.stderr
+    found = [f for f in json.loads(r.stdout) if not _exempt(f)]
+    report = "\n".join(map(_where, found[:60]))
+    assert not found, f"ruff finds {len(found)} problems (see `ruff check`):\n{report}"
+
+
+def test_ruff_reads_notebooks():
+    "The notebooks are linted, cell by cell: a long line in a code cell is found."
+    r = subprocess.run([str(RUFF), "check", "--no-cache", "--output-format", "json",
+                        "--select", "E501", "--line-length", "10",
+                        "nbs/00a_utils.ipynb"],
+                       cwd=ROOT, capture_output=True, text=True)
+    found = json.loads(r.stdout)
+    assert found and all(f.get("cell") for f in found), r.stdout[:2000] + r.stderr
