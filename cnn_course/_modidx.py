@@ -208,6 +208,7 @@ d = { 'settings': { 'branch': 'main',
                                   'cnn_course.utils.model_device': ('utils.html#model_device', 'cnn_course/utils.py'),
                                   'cnn_course.utils.pair': ('utils.html#pair', 'cnn_course/utils.py'),
                                   'cnn_course.utils.param_count': ('utils.html#param_count', 'cnn_course/utils.py')},
-            'cnn_course.widgets': { 'cnn_course.widgets._stack': ('widgets.html#_stack', 'cnn_course/widgets.py'),
+            'cnn_course.widgets': { 'cnn_course.widgets._one_of': ('widgets.html#_one_of', 'cnn_course/widgets.py'),
+                                    'cnn_course.widgets._stack': ('widgets.html#_stack', 'cnn_course/widgets.py'),
                                     'cnn_course.widgets.explorer': ('widgets.html#explorer', 'cnn_course/widgets.py'),
                                     'cnn_course.widgets.param_grid': ('widgets.html#param_grid', 'cnn_course/widgets.py')}}}

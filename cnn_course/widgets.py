@@ -40,19 +40,23 @@ def param_grid(params: dict, # parameter name -> list of values to offer
     return [dict(zip(params, combo)) for combo in itertools.product(*params.values())]
 
 # %% ../nbs/90_widgets.ipynb #1d3b869c
-def _stack(frames: list, sizes: list, controls: list, level: int = 0):
-    """Nested `Stack` over `frames` (row-major by `sizes`), level i linked to
-    `controls[i]`."""
+def _one_of(children: list, control, titles: list):
+    "Show only `children[control.index]`, following `control` in the browser."
     import ipywidgets as W
-    if level == len(sizes): return frames[0]
-    step = len(frames) // sizes[level]
-    kids = [
-        _stack(frames[i * step : (i + 1) * step], sizes, controls, level + 1)
-        for i in range(sizes[level])
-    ]
-    st = W.Stack(children=kids, selected_index=controls[level].index)
-    W.jslink((controls[level], "index"), (st, "selected_index"))
-    return st
+    kind = getattr(W, "Stack", W.Tab)  # Stack came in ipywidgets 8; Colab's 7.7 has Tab
+    box = kind(children=children, selected_index=control.index)
+    for i, t in enumerate(titles): box.set_title(i, t)  # a Tab shows them, a Stack not
+    W.jslink((control, "index"), (box, "selected_index"))
+    return box
+
+def _stack(frames: list, controls: list, level: int = 0):
+    "Nested `_one_of` over `frames` (row-major), level i linked to `controls[i]`."
+    if level == len(controls): return frames[0]
+    c = controls[level]
+    n = len(c.options); step = len(frames) // n
+    kids = [_stack(frames[i * step:(i + 1) * step], controls, level + 1)
+            for i in range(n)]
+    return _one_of(kids, c, [f"{c.description}={label}" for label, _ in c.options])
 
 # %% ../nbs/90_widgets.ipynb #e5ec4d22
 def explorer(render, # function(**params) -> matplotlib figure, called once per combination
@@ -72,4 +76,4 @@ def explorer(render, # function(**params) -> matplotlib figure, called once per 
     controls = [W.SelectionSlider(options=[(str(o), o) for o in v], value=value.get(k, list(v)[0]),
                                   description=k, continuous_update=True) for k, v in params.items()]
     frames = [W.Image(value=fig_png(render(**kw), dpi=dpi), format="png") for kw in grid]
-    return W.VBox([W.HBox(controls), _stack(frames, [len(v) for v in params.values()], controls)])
+    return W.VBox([W.HBox(controls), _stack(frames, controls)])

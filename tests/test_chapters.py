@@ -8,9 +8,27 @@ from nbdev_reader import directives
 
 REPO = "cnn-course/cnn_course"
 CHAPTERS = sorted(p for p in (ROOT / "nbs").glob("[0-9]*.ipynb"))
+LIBRARY_VERSION = re.search(r'__version__ = "(.+)"', (ROOT / "cnn_course" / "__init__.py").read_text())[1]
 
 
 def _md(nb): return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def _check_colab_cell(found: list):
+    "The one Colab cell: hidden, installs the library's own version with %pip, only in Colab."
+    assert len(found) == 1, f"{len(found)} cells mention google.colab; one Colab install cell wanted"
+    d, src = directives(found[0])
+    assert "hide" in d, "the Colab install cell must be hidden in the book (#| hide)"
+    top = [l.split("#")[0].strip() for l in src.splitlines() if l.strip() and not l[0].isspace()]
+    assert top == ["import sys", 'if "google.colab" in sys.modules:'], \
+        'outside Colab the cell must do nothing: `import sys`, then all under `if "google.colab" in sys.modules:`'
+    assert re.search(r"^\s+%pip install \S", src, re.M), "install with IPython's %pip (Colab then offers to restart)"
+    assert not re.search(r"\s(-q|--quiet)\b", src), "no -q: Colab offers its restart only when pip's output reaches it"
+    assert "subprocess" not in src and "!pip" not in src, "install with %pip, not a subprocess or !pip"
+    version = re.search(r'^    VERSION = "([^"]+)"', src, re.M)
+    assert version, 'no VERSION = "..." constant'
+    assert version[1] == LIBRARY_VERSION, \
+        f"the Colab cell installs cnn_course {version[1]}, the library is {LIBRARY_VERSION}: update the cell"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
@@ -20,12 +38,7 @@ def test_chapter_anatomy(path):
     badge = f"https://colab.research.google.com/github/{REPO}/blob/main/nbs/{path.name}"
     assert badge in md, f"no 'Open in Colab' badge pointing at {badge}"
     code = [c for c in nb.cells if c.cell_type == "code"]
-    guard = [c for c in code if "google.colab" in c.source]
-    assert guard, "no Colab install cell"
-    d, src = directives(guard[0])
-    assert "hide" in d, "the Colab install cell must be hidden in the book (#| hide)"
-    assert re.search(r'if "google\.colab" in sys\.modules', src) and "cnn_course" in src, \
-        "the install must run only in Colab and install cnn_course"
+    _check_colab_cell([c for c in code if "google.colab" in c.source])
     assert re.search(r"^# \S", md, re.M) and re.search(r"^> \S", md, re.M), "no title and summary"
     assert "You will learn" in md and "Prerequisites" in md, "no learning goals or prerequisites"
     for section in ("## Summary", "## Exercises"):
@@ -45,3 +58,11 @@ def test_questionnaire_and_exercises(path):
     assert "```{dropdown}" in quiz[1] or ":::{dropdown}" in quiz[1], "questionnaire answers not in a dropdown"
     ex = md.split("## Exercises", 1)[1]
     assert len(re.findall(r"^\d+\. ", ex.split("### Solutions")[0], re.M)) >= 3, "fewer than 3 exercises"
+
+
+def test_colab_cells_are_one():
+    "Every chapter has the same Colab cell, so a fix to it reaches all of them."
+    cells = {p.stem: next(c.source for c in nbformat.read(p, as_version=4).cells if "google.colab" in c.source)
+             for p in CHAPTERS}
+    first = next(iter(cells.values()))
+    assert [k for k, v in cells.items() if v != first] == [], f"Colab cells differ from {CHAPTERS[0].stem}'s"
