@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE   := tools/node_modules/.installed
 
-.PHONY: setup book test system data readme clean
+.PHONY: setup book test system data readme clean colab-env
 .DEFAULT_GOAL := test
 
 # The stamp is written only after every step above it succeeded, so a failed or interrupted
@@ -63,6 +63,11 @@ book: $(STAMP) $(NODE)
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The Colab-like environment tests/test_colab.py runs chapters in: Python 3.13, the course's wheel
+# and the versions Colab ships (needs the network; CI builds it, elsewhere that test skips without it).
+colab-env: $(STAMP)
+	tools/colab_env.sh
 
 readme: $(STAMP)
 	$(BIN)/python tools/readme.py
