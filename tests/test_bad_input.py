@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 import cnn_course
-from cnn_course import color, conv, data, interp, kernels, layers, models, pretrained, receptive, train, transfer, utils, widgets
+from cnn_course import color, conv, data, interp, kernels, layers, models, pretrained, receptive, train, transfer, utils, widgets, workflow
 
 IMG = torch.rand(8, 8)
 X, W = torch.rand(1, 3, 8, 8), torch.rand(4, 3, 3, 3)
@@ -192,6 +192,20 @@ CASES = [  # (public name, call, exception, message fragment)
     ("interp.gradcam", lambda: interp.gradcam(NET(), torch.rand(3, 8, 8), "0", class_idx=2), ValueError, "must be an int from 0 to 1"),
     ("interp.gradcam", lambda: interp.gradcam(NET(), torch.rand(1, 3, 8, 8), "0"), ValueError, "x must be one image (C,H,W)"),
     ("interp.gradcam", lambda: interp.gradcam(NET(), torch.rand(3, 8, 8), "5"), ValueError, "target_layer must output (1,K,h,w)"),
+    # workflow
+    ("workflow.pets_label", lambda: workflow.pets_label("Abyssinian_100.mat"), ValueError, "not named like an Oxford-IIIT Pet photo"),
+    ("workflow.pets_images", lambda: workflow.pets_images("https://example.org/pets.zip"), ValueError, "url must be the address of a .tgz archive"),
+    ("workflow.shipped_photo", lambda: workflow.shipped_photo("dog"), ValueError, "name must be one of"),
+    ("workflow.photo_folders", lambda: workflow.photo_folders(n_train=0), ValueError, "n_train must be an int >= 1"),
+    ("workflow.photo_folders", lambda: workflow.photo_folders("/"), ValueError, "dest must be empty or new"),
+    ("workflow.lite0_body", lambda: workflow.lite0_body(NET()), TypeError, "model must be the packaged EfficientNet-Lite0"),
+    ("workflow.lite0_split", lambda: workflow.lite0_split(nn.Linear(2, 2)), TypeError, "model must be vision_learner's nn.Sequential(body, head)"),
+    ("workflow.efficientnet_lite0", lambda: workflow.efficientnet_lite0("yes"), TypeError, "pretrained must be True or False"),
+    ("workflow.photo_source", lambda: workflow.photo_source(1), TypeError, "online must be True or False"),
+    ("workflow.photo_dls", lambda: workflow.photo_dls("photos"), TypeError, "source must be a PhotoSource"),
+    ("workflow.predict_batch", lambda: workflow.predict_batch(NET(), [], lambda x: x), ValueError, "images must be a non-empty list"),
+    ("workflow.predict_batch", lambda: workflow.predict_batch(NET(), [torch.rand(3, 8, 8)], lambda x: x, k=3, categories=("a", "b")), ValueError, "k must be an int from 1 to 2"),
+    ("workflow.cpu_latency", lambda: workflow.cpu_latency(NET(), repeats=0), ValueError, "repeats must be an int >= 1"),
 ]
 
 # public names with nothing to validate, and why
@@ -207,6 +221,7 @@ EXEMPT = {
     "pretrained.imagenet_categories": "takes no arguments",
     "pretrained.ModelSpec": "a plain record; model_spec validates the name",
     "pretrained.WeightsUnavailable": "an exception class",
+    "workflow.PhotoSource": "a plain record; photo_source builds it and photo_dls checks its type",
 }
 
 
