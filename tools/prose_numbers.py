@@ -21,7 +21,7 @@ ordinals (a 3x3 kernel, stride 2, four edge maps, chapter 7) and are not checked
 
 What is never read: inline code and math (`...`, $...$), code blocks (a fence without a
 MyST directive), link targets and HTML tags, headings, list numbers, sizes written NxM
-(28x28), names such as ResNet-18, versions (Python 3.11), chapter, exercise and figure
+(28x28), names such as ResNet-18, versions (Python 3.11, ipywidgets 7.7), chapter, exercise and figure
 numbers, exercise statements and quiz questions (they set tasks; solutions and answers
 are read), and `ALLOWED` below: facts the chapter cites from elsewhere, each with its
 source.
@@ -40,7 +40,8 @@ UNIT = re.compile(
     r"(\s(s|ms|µs)|\s?(seconds?|minutes?|hours?|parameters|params|weights|"
     r"(?:[kMG])?FLOPs|multiply-adds|MACs|[kMG]?B|bytes))\b"
 )
-SKIP_BEFORE = re.compile(r"(Python|version|v|[Cc]hapter|[Cc]hapters|ch|[Ss]ection|"
+SKIP_BEFORE = re.compile(r"(Python|version|v|ipywidgets|ipykernel|torch|torchvision|fastai|"
+                         r"[Cc]hapter|[Cc]hapters|ch|[Ss]ection|"
                          r"[Ee]xercise|[Qq]uestion|[Ff]igure|[Ss]tep|[Aa]nswer)\s*$")
 
 MIN_WHOLE = 1000  # whole numbers from here on are checked even without a unit
