@@ -53,6 +53,11 @@ ALLOWED: dict[str, dict[str, str]] = {
     "06_color_images": {"0.299": _LUMA, "0.587": _LUMA, "0.114": _LUMA},
     # an offline run cannot download the file to measure it
     "09_pretrained": {"45": "ResNet-18's weights: 44.661 MB in torchvision's meta"},
+    # an offline run has neither Oxford-IIIT Pet nor an ImageNet model's class list to print
+    "12_fastai_workflow": {
+        "7,390": "files in fastai's copy of Oxford-IIIT Pet: `(path/'images').ls()` in fastbook ch. 5",
+        "1,000": "the classes of ImageNet-1k (ILSVRC 2012), which every ImageNet model outputs",
+    },
 }
 
 
