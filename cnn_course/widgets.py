@@ -59,11 +59,11 @@ def _stack(frames: list, controls: list, level: int = 0):
     return _one_of(kids, c, [f"{c.description}={label}" for label, _ in c.options])
 
 # %% ../nbs/90_widgets.ipynb #e5ec4d22
-def explorer(render, # function(**params) -> matplotlib figure, called once per combination
+def explorer(render, # function(**params) -> matplotlib figure, called per combination
              params: dict, # parameter name -> list of values the reader can choose from
              dpi: int = 72, # resolution of the pre-rendered pictures
              max_frames: int = MAX_FRAMES, # refuse larger grids
-             value: dict | None = None, # starting value per parameter (default: the first)
+             value: dict | None = None, # starting value per parameter (default: first)
             ):
     """A slider per parameter over pictures pre-rendered by `render`: works without a
     kernel."""
@@ -72,8 +72,12 @@ def explorer(render, # function(**params) -> matplotlib figure, called once per 
     value = value or {}
     for k in value:
         if k not in params or value[k] not in list(params[k]):
-            raise ValueError(f"value[{k!r}] must be one of params[{k!r}], got {value[k]!r}")
-    controls = [W.SelectionSlider(options=[(str(o), o) for o in v], value=value.get(k, list(v)[0]),
-                                  description=k, continuous_update=True) for k, v in params.items()]
-    frames = [W.Image(value=fig_png(render(**kw), dpi=dpi), format="png") for kw in grid]
+            raise ValueError(
+                f"value[{k!r}] must be one of params[{k!r}], got {value[k]!r}")
+    controls = [W.SelectionSlider(options=[(str(o), o) for o in v],
+                                  value=value.get(k, list(v)[0]),
+                                  description=k, continuous_update=True)
+                for k, v in params.items()]
+    frames = [W.Image(value=fig_png(render(**kw), dpi=dpi), format="png")
+              for kw in grid]
     return W.VBox([W.HBox(controls), _stack(frames, controls)])

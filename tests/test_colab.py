@@ -30,8 +30,8 @@ ENV = ROOT / "_build" / "colab-env"  # built by tools/colab_env.sh
 PY = ENV / "bin" / "python"
 CONSTRAINTS = ROOT / "tools" / "colab-constraints.txt"
 # Chapters with an explorer (the widgets are what differs in Colab) and the quick chapter of each
-# module. Left out for time: 07 (its explorer is the same `explorer`), 08 and 10, which train for
-# minutes; they run under the project's own versions in test_notebooks.py.
+# module. Left out for time: 07 (its explorer is the same `explorer`), 08, 10 and 12, which train
+# for minutes; they run under the project's own versions in test_notebooks.py.
 CHAPTERS = ["00_data", "01_kernels", "02_conv_pytorch", "03_strides_padding", "04_first_cnn",
             "05_receptive_fields", "06_color_images", "09_pretrained", "11_interpretation", "90_widgets"]
 TIMEOUT = 900  # seconds per cell, as tools/run_nb.py
@@ -43,7 +43,7 @@ REPO = "https://github.com/cnn-course/cnn_course"
 def _colab_cell() -> str:
     "The chapters' Colab cell (tests/test_chapters.py checks that they are all the same)."
     nb = nbformat.read(ROOT / "nbs" / "01_kernels.ipynb", as_version=4)
-    return next(c.source for c in nb.cells if "google.colab" in c.source)
+    return next(c.source for c in nb.cells if "google.colab" in c.source and "pip" in c.source)
 
 
 VERSION = re.search(r'VERSION = "(.+)"', _colab_cell())[1]
