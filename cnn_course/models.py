@@ -16,29 +16,31 @@ import torch.nn.functional as F
 from torch import nn
 
 from .layers import dry_run
+from .utils import check_pos_int
 
 # %% auto #0
 __all__ = ['conv_layer', 'plain_cnn', 'augment', 'ResBlock', 'resnet', 'flop_count']
 
 # %% ../nbs/08_resnets.ipynb #7373b342
 def _check_pos_int(**kw):
-    "Raise ValueError unless every keyword argument is an int >= 1."
-    for k, v in kw.items():
-        if not (isinstance(v, numbers.Integral) and v >= 1): raise ValueError(f"{k} must be an int >= 1, got {v!r}")
+    "Raise unless every keyword argument is an int >= 1 (a bool is not)."
+    for k, v in kw.items(): check_pos_int(v, k)
 
 def conv_layer(ni: int, # input channels
                nf: int, # output channels (number of filters)
                stride: int = 1, # 1 keeps the grid size, 2 halves it
                kernel_size: int = 3, # odd kernel size; the padding is `kernel_size//2`
                act: bool = True, # end with a ReLU
-               bn: bool = True, # batch norm after the convolution (which then has no bias)
-               zero_bn: bool = False, # start the batch norm's scale at 0, so the layer outputs zeros
+               bn: bool = True, # batch norm after the convolution (which has no bias)
+               zero_bn: bool = False, # start the batch norm's scale at 0: output zeros
               ) -> nn.Sequential:
-    "Convolution, then optional batch norm and ReLU: the layer every model of this chapter is made of."
+    "Convolution, then optional batch norm and ReLU: this chapter's layer."
     _check_pos_int(ni=ni, nf=nf, stride=stride)
-    if not (isinstance(kernel_size, numbers.Integral) and kernel_size % 2 == 1 and kernel_size > 0):
+    if not (isinstance(kernel_size, numbers.Integral) and kernel_size % 2 == 1
+            and kernel_size > 0):
         raise ValueError(f"kernel_size must be a positive odd int, got {kernel_size!r}")
-    layers = [nn.Conv2d(ni, nf, kernel_size, stride=stride, padding=kernel_size // 2, bias=not bn)]
+    layers = [nn.Conv2d(ni, nf, kernel_size, stride=stride, padding=kernel_size // 2,
+                        bias=not bn)]
     if bn:
         layers.append(nn.BatchNorm2d(nf))
         if zero_bn: nn.init.zeros_(layers[-1].weight)
@@ -47,12 +49,14 @@ def conv_layer(ni: int, # input channels
 
 # %% ../nbs/08_resnets.ipynb #410c38f0
 def _check_arch(channels, blocks, stem, n_classes):
-    "Raise ValueError unless the architecture lists are non-empty positive ints, channels and blocks alike in length."
+    "Raise ValueError unless the lists are non-empty positive ints, one per stage."
     for name, v in (("channels", channels), ("blocks", blocks), ("stem", stem)):
-        if not (isinstance(v, (tuple, list)) and len(v) > 0): raise ValueError(f"{name} must be a non-empty tuple of ints, got {v!r}")
+        if not (isinstance(v, (tuple, list)) and len(v) > 0):
+            raise ValueError(f"{name} must be a non-empty tuple of ints, got {v!r}")
         _check_pos_int(**{f"{name}[{i}]": c for i, c in enumerate(v)})
     if len(channels) != len(blocks):
-        raise ValueError(f"channels and blocks must have the same length (one entry per stage), got {len(channels)} and {len(blocks)}")
+        raise ValueError(f"channels and blocks must have the same length (one entry "
+                         f"per stage), got {len(channels)} and {len(blocks)}")
     _check_pos_int(n_classes=n_classes)
 
 def _stem(in_channels: int, stem) -> list:
@@ -63,13 +67,13 @@ def _head(ni: int, n_classes: int) -> list:
     "Global average pool, flatten and a linear layer: (N,ni,H,W) -> (N,n_classes)."
     return [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(ni, n_classes)]
 
-def _network(stage_block, channels, blocks, n_classes, stem, in_channels) -> nn.Sequential:
-    "Stem, then for each stage `stage_block(ni, nf, stride)` (a list of layers) `blocks` times, stride 2 first; then the head."
+def _network(stage_block, channels, blocks, n_classes, stem, in_channels):
+    "Stem; per stage, `blocks` x `stage_block(ni, nf, stride)` (stride 2 first); head."
     _check_arch(channels, blocks, stem, n_classes)
     layers, ni = _stem(in_channels, stem), stem[-1]
     for nf, nb in zip(channels, blocks):
         for i in range(nb):
-            layers += stage_block(ni, nf, 2 if i == 0 else 1)
+            layers += stage_block(ni, nf, 2 if i == 0 else 1)  # a list of layers
             ni = nf
     return nn.Sequential(*layers, *_head(ni, n_classes))
 
@@ -80,62 +84,79 @@ def plain_cnn(channels: tuple = (16, 32, 64), # output channels of each stage
               stem: tuple = (16,), # output channels of the stride-1 stem convolutions
               in_channels: int = 1, # channels of the images
              ) -> nn.Sequential:
-    "A CNN without skip connections: stem, stages of paired `conv_layer`s (stride 2 first), pooled linear head."
-    return _network(lambda ni, nf, stride: [conv_layer(ni, nf, stride=stride), conv_layer(nf, nf)],
-                    channels, blocks, n_classes, stem, in_channels)
+    "A CNN without skips: stem, stages of paired `conv_layer`s, pooled linear head."
+    def pair(ni, nf, stride): return [conv_layer(ni, nf, stride), conv_layer(nf, nf)]
+    return _network(pair, channels, blocks, n_classes, stem, in_channels)
 
 # %% ../nbs/08_resnets.ipynb #81d7eccd
 def augment(x: torch.Tensor, # a batch of images (N,C,H,W)
             pad: int, # shift each image by up to this many pixels (0: no shifts)
             flip: bool, # mirror about half of the images left-right
-            g: torch.Generator, # the random generator, so that a seed fixes the augmentation
+            g: torch.Generator, # the random generator: a seed fixes the augmentation
            ) -> torch.Tensor:
-    "Shift each image (N,C,H,W) by up to `pad` pixels (zero fill) and mirror half of them, at random."
-    if not (isinstance(x, torch.Tensor) and x.ndim == 4): raise ValueError(f"x must be a batch of images (N,C,H,W), got {tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
-    if not (isinstance(pad, numbers.Integral) and pad >= 0): raise ValueError(f"pad must be an int >= 0, got {pad!r}")
+    "Shift each image by up to `pad` pixels (zero fill) and mirror half, at random."
+    if not (isinstance(x, torch.Tensor) and x.ndim == 4):
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be a batch of images (N,C,H,W), got {got}")
+    if not (isinstance(pad, numbers.Integral) and pad >= 0):
+        raise ValueError(f"pad must be an int >= 0, got {pad!r}")
     n, c, h, w = x.shape
     if pad:
         dy, dx = torch.randint(0, 2 * pad + 1, (2, n), generator=g)
         rows = (dy[:, None] + torch.arange(h))[:, None, :, None]  # (N,1,H,1)
         cols = (dx[:, None] + torch.arange(w))[:, None, None, :]  # (N,1,1,W)
-        x = F.pad(x, (pad,) * 4)[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
-    if flip: x = torch.where(torch.rand(n, generator=g)[:, None, None, None] < 0.5, x.flip(3), x)
+        x = F.pad(x, (pad,) * 4)[torch.arange(n)[:, None, None, None],
+                                 torch.arange(c)[None, :, None, None], rows, cols]
+    if flip:
+        mirror = torch.rand(n, generator=g)[:, None, None, None] < 0.5  # (N,1,1,1)
+        x = torch.where(mirror, x.flip(3), x)
     return x
 
 # %% ../nbs/08_resnets.ipynb #dbed6f26
 class ResBlock(nn.Module):
-    "Residual block ReLU(shortcut(x) + convs(x)): two 3x3 conv layers, or a 1x1-3x3-1x1 bottleneck."
+    "Residual block ReLU(shortcut(x) + convs(x)): two 3x3 conv layers, or a bottleneck."
     def __init__(self, ni: int, # input channels
                  nf: int, # output channels
-                 stride: int = 1, # 2 halves the grid (in the 3x3 convolution and the shortcut's pooling)
-                 bottleneck: bool = False, # 1x1 down to nf//expansion, 3x3, 1x1 back up to nf
-                 expansion: int = 4, # how much narrower the bottleneck's middle is than nf
+                 stride: int = 1, # 2 halves the grid (3x3 convolution, shortcut's pool)
+                 bottleneck: bool = False, # 1x1 to nf//expansion, 3x3, 1x1 back to nf
+                 expansion: int = 4, # how much narrower the bottleneck's middle is
                 ):
         super().__init__()
         _check_pos_int(ni=ni, nf=nf, expansion=expansion)
-        if stride not in (1, 2): raise ValueError(f"stride must be 1 or 2, got {stride!r}")
-        if bottleneck and nf < expansion: raise ValueError(f"a bottleneck needs nf >= expansion, got nf={nf}, expansion={expansion}")
+        if stride not in (1, 2):
+            raise ValueError(f"stride must be 1 or 2, got {stride!r}")
+        if bottleneck and nf < expansion:
+            raise ValueError(f"a bottleneck needs nf >= expansion, "
+                             f"got nf={nf}, expansion={expansion}")
         nh = nf // expansion if bottleneck else nf  # channels inside the block
-        self.convs = (nn.Sequential(conv_layer(ni, nh, kernel_size=1), conv_layer(nh, nh, stride), conv_layer(nh, nf, kernel_size=1, act=False, zero_bn=True))
-                      if bottleneck else nn.Sequential(conv_layer(ni, nf, stride), conv_layer(nf, nf, act=False, zero_bn=True)))
+        if bottleneck:
+            convs = [conv_layer(ni, nh, kernel_size=1), conv_layer(nh, nh, stride),
+                     conv_layer(nh, nf, kernel_size=1, act=False, zero_bn=True)]
+        else:
+            convs = [conv_layer(ni, nf, stride),
+                     conv_layer(nf, nf, act=False, zero_bn=True)]
+        self.convs = nn.Sequential(*convs)
         pool = nn.AvgPool2d(2, ceil_mode=True) if stride == 2 else nn.Identity()
-        self.shortcut = nn.Sequential(pool, conv_layer(ni, nf, kernel_size=1, act=False) if ni != nf else nn.Identity())
+        same = ni == nf
+        proj = nn.Identity() if same else conv_layer(ni, nf, kernel_size=1, act=False)
+        self.shortcut = nn.Sequential(pool, proj)
 
     def forward(self, x): # (N,ni,H,W) -> (N,nf,H/stride,W/stride)
         return torch.relu(self.shortcut(x) + self.convs(x))
 
 # %% ../nbs/08_resnets.ipynb #58580ced
 def resnet(channels: tuple = (32, 64, 128, 256), # output channels of each stage
-           blocks: tuple = (1, 1, 1, 1), # residual blocks in each stage; the first one has stride 2
+           blocks: tuple = (1, 1, 1, 1), # residual blocks per stage, the first stride 2
            n_classes: int = 10, # class scores out
            stem: tuple = (16,), # output channels of the stride-1 stem convolutions
            bottleneck: bool = False, # bottleneck blocks instead of basic ones
            in_channels: int = 1, # channels of the images
            expansion: int = 4, # width ratio of bottleneck blocks
           ) -> nn.Sequential:
-    "A ResNet: stem, stages of `ResBlock`s (the first of each with stride 2), pooled linear head."
-    return _network(lambda ni, nf, stride: [ResBlock(ni, nf, stride, bottleneck=bottleneck, expansion=expansion)],
-                    channels, blocks, n_classes, stem, in_channels)
+    "A ResNet: stem, stages of `ResBlock`s (the first of each stride 2), pooled head."
+    def block(ni, nf, stride):
+        return [ResBlock(ni, nf, stride, bottleneck=bottleneck, expansion=expansion)]
+    return _network(block, channels, blocks, n_classes, stem, in_channels)
 
 # %% ../nbs/08_resnets.ipynb #edd5478e
 from .utils import param_count  # one parameter counter, in the utils appendix
@@ -143,14 +164,18 @@ from .utils import param_count  # one parameter counter, in the utils appendix
 # %% ../nbs/08_resnets.ipynb #709f0275
 def _flops(m: nn.Module, out: torch.Tensor) -> int:
     "FLOPs (2 per multiply-add) of the conv or linear layer `m` that produced `out`."
-    if isinstance(m, nn.Conv2d): return 2 * out.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+    if isinstance(m, nn.Conv2d):
+        kh, kw = m.kernel_size
+        return 2 * out.numel() * (m.in_channels // m.groups) * kh * kw
     return 2 * out.numel() * m.in_features
 
 def flop_count(model: nn.Module, # any model made of modules
                input_size: tuple, # shape of the input batch (N,C,H,W)
               ) -> int:
-    "FLOPs of one forward pass of `model` on a batch of `input_size`, counting its Conv2d and Linear layers."
-    total = []
-    mods = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))] if isinstance(model, nn.Module) else []
-    dry_run(model, input_size, {m: lambda m, i, o: total.append(_flops(m, o)) for m in mods})
+    "FLOPs of one forward pass of `model` on `input_size`: Conv2d and Linear layers."
+    total, kinds = [], (nn.Conv2d, nn.Linear)
+    mods = model.modules() if isinstance(model, nn.Module) else []  # dry_run checks it
+    hooks = {m: lambda m, i, o: total.append(_flops(m, o))
+             for m in mods if isinstance(m, kinds)}
+    dry_run(model, input_size, hooks)
     return sum(total)

@@ -9,56 +9,83 @@ Docs: https://cnn-course.github.io/cnn_course/training_stability.html.md"""
 # %% ../nbs/07_training_stability.ipynb #84c67042
 from __future__ import annotations
 
+import contextlib
+import copy
+import functools
 import math
 import numbers
+import time
+from collections.abc import Callable, Sequence
 from functools import partial
+from types import SimpleNamespace
 
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn
 
+from .utils import check_int, check_pos_int, check_real, model_device
+
 # %% auto #0
-__all__ = ['ActivationStats', 'plot_stats', 'color_dim', 'cos_anneal', 'one_cycle', 'set_hypers', 'evaluate', 'fit']
+__all__ = ['ActivationStats', 'plot_stats', 'color_dim', 'cos_anneal', 'one_cycle', 'set_hypers', 'CancelFitException',
+           'Callback', 'TensorBatches', 'tensor_dls', 'Learner', 'BatchTransform', 'ChannelsLast', 'matmul_gflops',
+           'bf16_faster', 'Autocast', 'ActivationStatsCB', 'ProgressBar', 'StopAfter']
 
 # %% ../nbs/07_training_stability.ipynb #83363ea4
+def _check_modules(modules):
+    "Raise TypeError unless `modules` is a class or a tuple of classes."
+    if not (isinstance(modules, type) or isinstance(modules, tuple)
+            and all(isinstance(t, type) for t in modules)):
+        raise TypeError(f"modules must be a module class or a tuple of classes, "
+                        f"got {modules!r}")
+
 class ActivationStats:
-    "Forward hooks recording, per training batch, the mean, std, near-zero share and histogram of some layers' outputs."
+    "Forward hooks recording, per training batch, statistics of some layers' outputs."
     def __init__(self, model: nn.Module, # the model to watch
-                 modules: type | tuple[type, ...] = nn.ReLU, # record the output of every module of this type (or types)
+                 modules: type | tuple[type, ...] = nn.ReLU, # record every such module
                  thresh: float = 0.05, # values with |x| below this count as near zero
                  bins: int = 40, # histogram bins ...
-                 hist_range: tuple[float, float] = (0., 10.), # ... spread evenly over this range
+                 hist_range: tuple[float, float] = (0., 10.), # ... over this range
                 ):
-        if not isinstance(modules, type) and not (isinstance(modules, tuple) and all(isinstance(t, type) for t in modules)):
-            raise TypeError(f"modules must be a module class or a tuple of classes, got {modules!r}")
+        _check_modules(modules)
         self.names = [n for n, m in model.named_modules() if isinstance(m, modules)]
-        if not self.names: raise ValueError(f"model has no module of type {modules} to hook")
+        if not self.names: raise ValueError(f"model has no module of type {modules} to "
+                                            f"hook")
         self.thresh, self.bins, self.hist_range = thresh, bins, hist_range
-        self.stats, self.hists = {n: [] for n in self.names}, {n: [] for n in self.names}
+        self.stats = {n: [] for n in self.names}
+        self.hists = {n: [] for n in self.names}
         mods = dict(model.named_modules())
-        self.hooks = [mods[n].register_forward_hook(partial(self._record, n)) for n in self.names]
+        self.hooks = [mods[n].register_forward_hook(partial(self._record, n))
+                      for n in self.names]
 
     def _record(self, name, module, input, output):
-        "The hook: store mean, std, near-zero share and histogram of `output` (N,C,H,W) when training."
+        "The hook: mean, std, near-zero share and histogram of `output`, when training."
         if not module.training: return
-        o = output.detach().float()
-        self.stats[name].append(torch.stack([o.mean(), o.std(), (o.abs() < self.thresh).float().mean()]))
+        o = output.detach().float()                                      # (N,C,H,W)
+        near_zero = (o.abs() < self.thresh).float().mean()
+        self.stats[name].append(torch.stack([o.mean(), o.std(), near_zero]))
         self.hists[name].append(torch.histc(o, self.bins, *self.hist_range))
 
     def frame(self) -> pd.DataFrame:
         "One row per layer and recorded batch: layer, batch, mean, std, near_zero."
-        dfs = [pd.DataFrame(torch.stack(self.stats[n]).cpu().numpy(), columns=["mean", "std", "near_zero"]).assign(layer=n)
-               for n in self.names if self.stats[n]]
-        df = pd.concat(dfs) if dfs else pd.DataFrame(columns=["mean", "std", "near_zero", "layer"])
-        return df.rename_axis("batch").reset_index()[["layer", "batch", "mean", "std", "near_zero"]]
+        cols = ["mean", "std", "near_zero"]
+        dfs = [pd.DataFrame(torch.stack(self.stats[n]).cpu().numpy(), columns=cols)
+               .assign(layer=n) for n in self.names if self.stats[n]]
+        df = pd.concat(dfs) if dfs else pd.DataFrame(columns=[*cols, "layer"])
+        return df.rename_axis("batch").reset_index()[["layer", "batch", *cols]]
 
     def hist(self, layer: int | str = -1) -> torch.Tensor:
-        "Histograms of one layer (its index in `names`, or its name), one row per batch: (n_batches, bins)."
-        if isinstance(layer, int) and -len(self.names) <= layer < len(self.names): name = self.names[layer]
+        "Histograms of one layer (index in `names`, or name): (n_batches, bins)."
+        n = len(self.names)
+        if isinstance(layer, int) and -n <= layer < n: name = self.names[layer]
         elif isinstance(layer, str) and layer in self.names: name = layer
-        else: raise ValueError(f"layer must be one of {self.names} or an index from {-len(self.names)} to {len(self.names) - 1}, got {layer!r}")
-        if not self.hists[name]: raise ValueError(f"nothing recorded yet for layer {name!r}: run the model in training mode first")
+        else: raise ValueError(f"layer must be one of {self.names} or an index from "
+                               f"{-n} to {n - 1}, got {layer!r}")
+        if not self.hists[name]:
+            raise ValueError(f"nothing recorded yet for layer {name!r}: run the model "
+                             f"in "
+                             f"training mode first")
         return torch.stack(self.hists[name]).cpu()
 
     def remove(self):
@@ -74,11 +101,14 @@ def plot_stats(stats: ActivationStats, # recorded statistics
                stat: str = "mean", # "mean", "std" or "near_zero"
                ax=None, # matplotlib axes to draw on (default: a new figure)
               ):
-    "Plot one statistic of every recorded layer against the batch number; returns the axes."
-    if stat not in ("mean", "std", "near_zero"): raise ValueError(f"stat must be 'mean', 'std' or 'near_zero', got {stat!r}")
+    "Plot one statistic of every recorded layer against the batch; returns the axes."
+    if stat not in ("mean", "std", "near_zero"):
+        raise ValueError(f"stat must be 'mean', 'std' or 'near_zero', got {stat!r}")
     if ax is None: import matplotlib.pyplot as plt; _, ax = plt.subplots(figsize=(4, 3))
-    for name, df in stats.frame().groupby("layer", sort=False): ax.plot(df["batch"], df[stat], label=name, lw=1)
-    ax.set_xlabel("batch"); ax.set_ylabel(stat); ax.legend(title="layer", fontsize=7, title_fontsize=7)
+    for name, df in stats.frame().groupby("layer", sort=False):
+        ax.plot(df["batch"], df[stat], label=name, lw=1)
+    ax.set_xlabel("batch"); ax.set_ylabel(stat)
+    ax.legend(title="layer", fontsize=7, title_fontsize=7)
     return ax
 
 # %% ../nbs/07_training_stability.ipynb #dd0954aa
@@ -86,7 +116,7 @@ def color_dim(stats: ActivationStats, # recorded statistics
               layer: int | str = -1, # which layer: index in `stats.names`, or name
               ax=None, # matplotlib axes to draw on (default: a new figure)
              ):
-    "Image of one layer's activation histograms over training: x batch, y value, colour log(1+count)."
+    "Image of a layer's histograms in training: x batch, y value, colour log(1+count)."
     if ax is None: import matplotlib.pyplot as plt; _, ax = plt.subplots(figsize=(4, 3))
     h = stats.hist(layer)                                          # (n_batches, bins)
     ax.imshow(torch.log1p(h).T, origin="lower", aspect="auto", cmap="viridis",
@@ -96,9 +126,8 @@ def color_dim(stats: ActivationStats, # recorded statistics
 
 # %% ../nbs/07_training_stability.ipynb #9a94e8a9
 def _check_real(**kwargs):
-    "Raise TypeError unless every value is a real number (bools are not)."
-    for name, v in kwargs.items():
-        if isinstance(v, bool) or not isinstance(v, numbers.Real): raise TypeError(f"{name} must be a real number, got {v!r}")
+    "Raise unless every value is a real number (a bool or NaN is not): `check_real`."
+    for name, v in kwargs.items(): check_real(v, name)
 
 def cos_anneal(start: float, # value at pos=0
                end: float, # value at pos=1
@@ -112,71 +141,413 @@ def cos_anneal(start: float, # value at pos=0
 # %% ../nbs/07_training_stability.ipynb #95ab3d1a
 def one_cycle(pct: float, # fraction of training done, in [0, 1]
               lr_max: float, # the peak learning rate, > 0
-              pct_start: float = 0.25, # fraction of training spent warming up, in (0, 1)
+              pct_start: float = 0.25, # fraction of training warming up, in (0, 1)
               div: float = 25., # the learning rate starts at lr_max/div
               div_final: float = 1e5, # and ends at lr_max/div_final
-              moms: tuple[float, float, float] = (0.95, 0.85, 0.95), # momentum at the start, at the peak, at the end
+              moms: tuple[float, float, float] = (0.95, 0.85, 0.95), # start, peak, end
              ) -> tuple[float, float]:
-    "Learning rate and momentum of the 1cycle schedule after a fraction `pct` of training."
-    _check_real(pct=pct, lr_max=lr_max, pct_start=pct_start, div=div, div_final=div_final)
-    if not 0 <= pct <= 1: raise ValueError(f"pct must be in [0, 1] (the fraction of training done), got {pct}")
-    if not 0 < pct_start < 1: raise ValueError(f"pct_start must be in (0, 1), both ends excluded, got {pct_start}")
-    if not (lr_max > 0 and div > 0 and div_final > 0): raise ValueError(f"lr_max, div and div_final must be > 0, got {lr_max}, {div}, {div_final}")
-    if len(moms) != 3: raise ValueError(f"moms must be 3 momentums (start, peak, end), got {moms!r}")
+    "Learning rate and momentum of the 1cycle schedule after a fraction `pct` of it."
+    _check_real(pct=pct, lr_max=lr_max, pct_start=pct_start, div=div,
+                div_final=div_final)
+    if not 0 <= pct <= 1:
+        raise ValueError(f"pct must be in [0, 1] (the fraction of training done), got "
+                         f"{pct}")
+    if not 0 < pct_start < 1:
+        raise ValueError(f"pct_start must be in (0, 1), both ends excluded, got "
+                         f"{pct_start}")
+    if not (lr_max > 0 and div > 0 and div_final > 0):
+        raise ValueError(f"lr_max, div and div_final must be > 0, "
+                         f"got {lr_max}, {div}, {div_final}")
+    if len(moms) != 3:
+        raise ValueError(f"moms must be 3 momentums (start, peak, end), got {moms!r}")
     if pct < pct_start: pos, lrs, ms = pct / pct_start, (lr_max / div, lr_max), moms[:2]
-    else: pos, lrs, ms = (pct - pct_start) / (1 - pct_start), (lr_max, lr_max / div_final), moms[1:]
+    else:
+        pos = (pct - pct_start) / (1 - pct_start)
+        lrs, ms = (lr_max, lr_max / div_final), moms[1:]
     return cos_anneal(*lrs, pos), cos_anneal(*ms, pos)
 
 # %% ../nbs/07_training_stability.ipynb #3852d36b
-def set_hypers(opt: torch.optim.Optimizer, # a PyTorch optimizer with a momentum (SGD) or betas (Adam, AdamW)
-               lr: float, # new learning rate
-               mom: float, # new momentum: SGD's `momentum` or Adam's `betas[0]`
+def set_hypers(opt: torch.optim.Optimizer, # an optimizer with a momentum or betas
+               lr: float | Sequence[float], # learning rate, or one per parameter group
+               mom: float | None = None, # SGD's `momentum`, Adam's `betas[0]`, or None
               ):
     "Set the learning rate and momentum of every parameter group of `opt`."
-    for g in opt.param_groups:
-        if "betas" in g: g["betas"] = (mom, *g["betas"][1:])
+    groups = opt.param_groups
+    lrs = [lr] * len(groups) if isinstance(lr, numbers.Real) else list(lr)
+    if len(lrs) != len(groups):
+        raise ValueError(f"lr must be one rate or {len(groups)} (one per group), "
+                         f"got {lr!r}")
+    for g, r in zip(groups, lrs):
+        if mom is None: pass
+        elif "betas" in g: g["betas"] = (mom, *g["betas"][1:])
         elif "momentum" in g: g["momentum"] = mom
-        else: raise TypeError(f"opt must have a 'momentum' (SGD) or 'betas' (Adam) hyper-parameter, got {type(opt).__name__}")
-        g["lr"] = lr
+        else: raise TypeError(f"opt must have a 'momentum' (SGD) or 'betas' (Adam) "
+                              f"hyper-parameter, got {type(opt).__name__}")
+        g["lr"] = r
 
-# %% ../nbs/07_training_stability.ipynb #e166097f
-def evaluate(model: nn.Module, # the model, on its device
-             dl, # iterable of (images, labels) batches
-             loss_func=F.cross_entropy, # loss(scores, labels) -> mean loss
-            ) -> tuple[float, float]:
-    "Mean loss and accuracy of `model` over `dl`, in evaluation mode and without gradients."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    model.eval(); dev = next(model.parameters()).device
-    total, correct, n = 0., 0, 0
+# %% ../nbs/07_training_stability.ipynb #c17515f0
+class CancelFitException(Exception):
+    "Raised by a callback to end `fit` early; what was trained so far stays."
+
+class Callback:
+    "Base class of the `Learner`'s callbacks: override the hooks you need."
+    order = 0      # callbacks run in increasing order
+    timed = True   # also runs in the warm-up that times a step (`step_seconds`)
+    def before_fit(self, learn): pass        # every hook gets the `Learner`
+    def after_fit(self, learn): pass         # runs even when training stopped early
+    def before_epoch(self, learn): pass
+    def after_epoch(self, learn): pass       # after the epoch's validation
+    def before_validate(self, learn): pass   # before predicting in evaluation mode
+    def before_batch(self, learn): pass      # may replace learn.xb and learn.yb
+    def after_batch(self, learn): pass
+    def before_step(self, learn): pass       # gradients ready, optimizer step next
+    def after_step(self, learn): pass
+    def forward_context(self, learn):        # forward pass and loss run inside it
+        return contextlib.nullcontext()
+
+# %% ../nbs/07_training_stability.ipynb #13e0fba4
+class TensorBatches:
+    "Mini-batches cut from in-memory tensors by indexing; shuffled anew each epoch."
+    def __init__(self, x: torch.Tensor, # inputs, N first: images (N,C,H,W)
+                 y: torch.Tensor, # labels (N,)
+                 bs: int = 256, # batch size
+                 shuffle: bool = False, # random order without the last partial batch
+                 seed: int = 42, # epoch `e` is shuffled with seed `seed + e`
+                ):
+        if len(x) != len(y):
+            raise ValueError(f"x has {len(x)} items but y has {len(y)}")
+        self.x, self.y, self.bs = x, y, check_pos_int(bs, "bs")
+        self.shuffle, self.seed, self.epoch = shuffle, check_int(seed, "seed"), 0
+
+    def set_epoch(self, epoch: int): self.epoch = epoch  # the epoch to shuffle for
+
+    def __len__(self):
+        n, bs = len(self.x), self.bs
+        return n // bs if self.shuffle else math.ceil(n / bs)
+
+    def __iter__(self):
+        if not self.shuffle:
+            for i in range(0, len(self.x), self.bs):
+                yield self.x[i:i + self.bs], self.y[i:i + self.bs]
+            return
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        perm = torch.randperm(len(self.x), generator=g)[:len(self) * self.bs]
+        for idx in perm.view(len(self), self.bs): yield self.x[idx], self.y[idx]
+
+def tensor_dls(x_train: torch.Tensor, # training images (N,C,H,W)
+               y_train: torch.Tensor, # their labels (N,)
+               x_valid: torch.Tensor | None = None, # validation images, or None
+               y_valid: torch.Tensor | None = None, # their labels
+               bs: int = 256, # training batch size; validation batches are twice as big
+               seed: int = 42, # seed of the training order
+              ) -> SimpleNamespace:
+    "`.train`: shuffled `TensorBatches`; `.valid`: ordered ones, or None without data."
+    train = TensorBatches(x_train, y_train, bs, shuffle=True, seed=seed)
+    if (x_valid is None) != (y_valid is None):
+        raise ValueError("give both x_valid and y_valid, or neither")
+    valid = None if x_valid is None else TensorBatches(x_valid, y_valid, 2 * bs)
+    return SimpleNamespace(train=train, valid=valid)
+
+# %% ../nbs/07_training_stability.ipynb #fde76aba
+class Learner:
+    "A model, its batches, a loss and an optimizer: `fit`, `fit_one_cycle`, callbacks."
+    def __init__(self, model: nn.Module, # the model, on its device
+                 dls, # `.train` and `.valid` (or None): iterables of (x, y) batches
+                 loss_func: Callable = F.cross_entropy, # loss(scores, labels) -> mean
+                 opt_func: Callable = torch.optim.AdamW, # (param_groups, lr=) -> opt
+                 cbs: Sequence[Callback] = (), # callbacks
+                 splitter: Callable | None = None, # model -> parameter groups
+                 log: Callable | None = print, # gets one line per epoch; None: quiet
+                ):
+        if not hasattr(dls, "train"):
+            raise TypeError(f"dls must have .train and .valid batches, "
+                            f"got {type(dls).__name__}")
+        bad = [c for c in cbs if not isinstance(c, Callback)]
+        if bad: raise TypeError(f"cbs must be Callback instances, got {bad!r}")
+        self.device, self.model, self.dls = model_device(model), model, dls
+        self.loss_func, self.opt_func, self.splitter = loss_func, opt_func, splitter
+        self.cbs, self.log = sorted(cbs, key=lambda c: c.order), log
+        self.training, self.opt = False, None
+
+    def callback(self, hook: str):
+        "Call `hook` of every callback, in order."
+        for cb in self.cbs: getattr(cb, hook)(self)
+
+    def param_groups(self) -> list[list[nn.Parameter]]:
+        "The parameters in groups with a learning rate each: `splitter(model)`, or one."
+        if self.splitter is None: return [list(self.model.parameters())]
+        return [list(g) for g in self.splitter(self.model)]
+
+# %% ../nbs/07_training_stability.ipynb #c403730b
+@patch
+def _one_batch(self: Learner, xb, yb):
+    "Forward pass and loss on one batch; when training, backward and an optimizer step."
+    self.xb, self.yb = xb, yb
+    self.callback("before_batch")
+    self.xb, self.yb = self.xb.to(self.device), self.yb.to(self.device)
+    with contextlib.ExitStack() as stack:
+        for cb in self.cbs: stack.enter_context(cb.forward_context(self))
+        self.preds = self.model(self.xb)                                # (N,n_classes)
+        self.loss = self.loss_func(self.preds, self.yb)
+    if self.training:
+        self.loss.backward()
+        self.callback("before_step")
+        self.opt.step(); self.opt.zero_grad(set_to_none=True); self.step += 1
+        self.callback("after_step")
+    self.callback("after_batch")
+
+@patch
+def _set_hypers(self: Learner):
+    "Set and record the learning rates and momentum the schedule gives the next step."
+    lrs, mom = self.sched(self.step / self.n_steps)
+    set_hypers(self.opt, lrs, mom)
+    self.lrs.append(lrs); self.moms.append(mom)
+
+# %% ../nbs/07_training_stability.ipynb #4b6bed15
+def _log_line(row: dict) -> str:
+    "An epoch's `history` row as a line: 'epoch 0: train loss 0.512, ..., 5.2 s'."
+    cols = (("train_loss", 3), ("valid_loss", 3), ("accuracy", 4))
+    vals = [f"{k.replace('_', ' ')} {row[k]:.{d}f}" for k, d in cols if k in row]
+    return f"epoch {row['epoch']}: {', '.join(vals)}, {row['seconds']:.1f} s"
+
+_NO_BATCH = "dls.train gave no batch: fewer items than one batch?"
+
+@patch
+def _one_epoch(self: Learner):
+    "Train on `dls.train` (up to `n_steps`), validate on `dls.valid`; log a row."
+    self.model.train(); self.training, total, n = True, 0., 0
+    if hasattr(self.dls.train, "set_epoch"): self.dls.train.set_epoch(self.epoch)
+    self.callback("before_epoch"); start = time.perf_counter()
+    for xb, yb in self.dls.train:
+        self._set_hypers(); self._one_batch(xb, yb)
+        total, n = total + self.loss.detach().float() * len(yb), n + len(yb)
+        if self.step == self.n_steps: break
+    if n == 0: raise ValueError(_NO_BATCH)
+    row = dict(epoch=self.epoch, steps=self.step, train_loss=(total / n).item(),
+               seconds=time.perf_counter() - start)
+    if getattr(self.dls, "valid", None) is not None:
+        row.update(zip(("valid_loss", "accuracy"), self.evaluate()))
+    self.history = pd.concat([self.history, pd.DataFrame([row])], ignore_index=True)
+    if self.log: self.log(_log_line(row))
+    self.callback("after_epoch")
+
+@patch
+def _fit(self: Learner, n_steps: int, sched: Callable, cbs: Sequence[Callback] = ()):
+    "Train for `n_steps` steps; `sched(pct)` gives (learning rates, momentum) for each."
+    if n_steps < 1: raise ValueError(_NO_BATCH)
+    self.n_steps, self.sched, self.step, self.epoch = n_steps, sched, 0, 0
+    self.lrs, self.moms, self.history = [], [], pd.DataFrame()
+    if self.opt is None:                  # the first fit makes it, later ones keep it
+        self.opt = self.opt_func([{"params": g} for g in self.param_groups()], lr=1e-3)
+    fit_cbs, self.cbs = self.cbs, sorted([*self.cbs, *cbs], key=lambda c: c.order)
+    try:
+        self.callback("before_fit")
+        while self.step < n_steps: self._one_epoch(); self.epoch += 1
+    except CancelFitException: pass
+    finally:
+        self.callback("after_fit"); self.cbs, self.training = fit_cbs, False
+
+# %% ../nbs/07_training_stability.ipynb #636915c2
+def _per_group(lr, n: int, name: str) -> list[float]:
+    "`lr` as `n` learning rates: one rate for every group, or a sequence of `n` rates."
+    one = isinstance(lr, numbers.Real) and not isinstance(lr, bool)
+    lrs = [lr] * n if one else list(lr) if isinstance(lr, Sequence) else [lr]
+    if len(lrs) != n:
+        raise ValueError(f"{name} must be one rate or {n} (one per parameter group), "
+                         f"got {lr!r}")
+    return [check_real(r, name, minimum=0) for r in lrs]
+
+@patch
+def fit(self: Learner, epochs: int, # passes over `dls.train`
+        lr: float | Sequence[float] = 1e-3, # learning rate, or one per parameter group
+       ):
+    "Train for `epochs` at a constant learning rate, leaving the momentum alone."
+    lrs = _per_group(lr, len(self.param_groups()), "lr")
+    n = check_pos_int(epochs, "epochs") * len(self.dls.train)
+    self._fit(n, lambda pct: (lrs, None))
+
+@patch
+def fit_one_cycle(self: Learner,
+                  epochs: int | None = None, # passes over `dls.train`, or give one of:
+                  lr_max: float | Sequence[float] = 1e-3, # peak rate, or one per group
+                  steps: int | None = None, # optimizer steps instead of epochs
+                  seconds: float | None = None, # a time budget instead: `steps_for`
+                  **kwargs, # more `one_cycle` settings: pct_start, div, div_final, moms
+                 ):
+    "Train with 1cycle for `epochs`, for `steps`, or for the steps that fit `seconds`."
+    if [epochs, steps, seconds].count(None) != 2:
+        raise ValueError(f"give one of epochs, steps or seconds, "
+                         f"got {epochs=}, {steps=}, {seconds=}")
+    lrs = _per_group(lr_max, len(self.param_groups()), "lr_max")
+    one_cycle(0., max(lrs), **kwargs)                          # checks the settings
+    def sched(pct): return ([one_cycle(pct, lr, **kwargs)[0] for lr in lrs],
+                            one_cycle(pct, 1., **kwargs)[1])
+    if seconds is not None: return self._fit_for(seconds, sched)
+    if epochs is None: return self._fit(check_pos_int(steps, "steps"), sched)
+    self._fit(check_pos_int(epochs, "epochs") * len(self.dls.train), sched)
+
+# %% ../nbs/07_training_stability.ipynb #5b9e9517
+@patch
+def get_preds(self: Learner, dl=None, # (images, labels) batches; default `dls.valid`
+              flip: bool = False, # mirror the images left-right first (for TTA)
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Scores (N,n_classes) and labels (N,) of all batches of `dl`, in evaluation mode."
+    dl = getattr(self.dls, "valid", None) if dl is None else dl
+    if dl is None: raise ValueError("nothing to predict: give dl, or dls with a .valid")
+    self.model.eval(); self.training, scores, labels = False, [], []
+    self.callback("before_validate")
     with torch.no_grad():
         for xb, yb in dl:
-            xb, yb = xb.to(dev), yb.to(dev)
-            out = model(xb)                                            # (N,n_classes)
-            total += loss_func(out, yb).item() * len(yb); correct += (out.argmax(1) == yb).sum().item(); n += len(yb)
-    return total / n, correct / n
+            self._one_batch(xb.flip(-1) if flip else xb, yb)
+            scores.append(self.preds.float().cpu()); labels.append(self.yb.cpu())
+    return torch.cat(scores), torch.cat(labels)
 
-# %% ../nbs/07_training_stability.ipynb #e66a87aa
-def fit(model: nn.Module, # the model, already on its device
-        dls, # has `train` and `valid`: iterables of (images, labels) batches
-        epochs: int, # passes over `dls.train`, >= 1
-        lr_max: float, # peak learning rate of the 1cycle schedule
-        opt_func=torch.optim.Adam, # makes the optimizer from (params, lr=...)
-        loss_func=F.cross_entropy, # loss(scores, labels) -> mean loss
-        **kwargs, # more 1cycle settings: pct_start, div, div_final, moms
-       ) -> pd.DataFrame:
-    "Train `model` with the 1cycle schedule; print and return train loss, valid loss and accuracy per epoch."
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1: raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
-    one_cycle(0., lr_max, **kwargs)                                    # checks every schedule setting before training
-    opt, dev = opt_func(model.parameters(), lr=lr_max), next(model.parameters()).device
-    n_steps, hps, rows = epochs * len(dls.train), [], []
-    for epoch in range(epochs):
-        model.train(); total, n = 0., 0
-        for xb, yb in dls.train:
-            hps.append(one_cycle(len(hps) / n_steps, lr_max, **kwargs)); set_hypers(opt, *hps[-1])
-            loss = loss_func(model(xb.to(dev)), yb.to(dev)); loss.backward(); opt.step(); opt.zero_grad()
-            total, n = total + loss.detach() * len(yb), n + len(yb)
-        valid_loss, acc = evaluate(model, dls.valid, loss_func)
-        rows.append(dict(epoch=epoch, train_loss=(total / n).item(), valid_loss=valid_loss, accuracy=acc))
-        print(f"epoch {epoch}: train loss {rows[-1]['train_loss']:.3f}, valid loss {valid_loss:.3f}, accuracy {acc:.3f}")
-    df = pd.DataFrame(rows); df.attrs.update(lr=[h[0] for h in hps], mom=[h[1] for h in hps])
-    return df
+@patch
+def evaluate(self: Learner,
+             dl=None, # (images, labels) batches; default `dls.valid`
+            ) -> tuple[float, float]: # mean loss, accuracy
+    "Mean loss and accuracy over the batches of `dl`."
+    scores, y = self.get_preds(dl)
+    accuracy = (scores.argmax(1) == y).float().mean().item()
+    return self.loss_func(scores, y).item(), accuracy
+
+@patch
+def predict(self: Learner, x: torch.Tensor, # images (N,C,H,W)
+            bs: int = 1000, # batch size
+            tta: bool = False, # average with the predictions for the mirrored images
+           ) -> torch.Tensor:
+    "Class probabilities (N,n_classes) for images `x`, with flip TTA if `tta`."
+    dl = TensorBatches(x, torch.zeros(len(x), dtype=torch.long), bs)
+    probs = self.get_preds(dl)[0].softmax(1)
+    return (probs + self.get_preds(dl, flip=True)[0].softmax(1)) / 2 if tta else probs
+
+# %% ../nbs/07_training_stability.ipynb #6dbef48b
+class BatchTransform(Callback):
+    "Replaces the images of every training batch by `tfm(images)` (augmentation)."
+    def __init__(self, tfm: Callable): # images (N,C,H,W) -> images, on their device
+        if not callable(tfm): raise TypeError(f"tfm must be callable, got {tfm!r}")
+        self.tfm = tfm
+    def before_batch(self, learn):
+        if learn.training: learn.xb = self.tfm(learn.xb)
+
+class ChannelsLast(Callback):
+    "Channels-last memory layout for the model and every batch."
+    order = 10  # after transforms, which may return other layouts
+    def before_fit(self, learn): learn.model.to(memory_format=torch.channels_last)
+    def before_validate(self, learn): self.before_fit(learn)
+    def before_batch(self, learn):
+        learn.xb = learn.xb.contiguous(memory_format=torch.channels_last)
+
+# %% ../nbs/07_training_stability.ipynb #134a6e2f
+def matmul_gflops(dtype: torch.dtype, # number format, e.g. torch.bfloat16
+                  device: str = "cpu", # where to multiply
+                  n: int = 2048, # multiply two n x n matrices
+                  reps: int = 5, # report the best of this many timed products ...
+                  max_seconds: float = 2., # ... or of those done by then (at least one)
+                 ) -> float:
+    "Best achieved GFLOP/s of an n x n by n x n `torch.mm` in `dtype` on `device`."
+    check_pos_int(n, "n"); check_pos_int(reps, "reps")
+    a, b = (torch.randn(n, n, device=device).to(dtype) for _ in range(2))
+    cuda = torch.device(device).type == "cuda"
+    sync = torch.cuda.synchronize if cuda else lambda: None
+    torch.mm(a, b); sync(); best, start = float("inf"), time.perf_counter()
+    for _ in range(reps):
+        t = time.perf_counter(); torch.mm(a, b); sync()
+        best = min(best, time.perf_counter() - t)
+        if time.perf_counter() - start > max_seconds: break
+    return 2 * n ** 3 / best / 1e9
+
+@functools.cache
+def bf16_faster(device: str = "cpu", # where to measure, as torch.device takes it
+                margin: float = 1.2, # how many times as fast bfloat16 must be
+               ) -> bool:
+    "Whether bfloat16 matrix products run `margin` times as fast as float32 do."
+    speed = partial(matmul_gflops, device=device, n=512, reps=3, max_seconds=1.)
+    with torch.random.fork_rng(devices=[]):    # leave the random numbers of a run alone
+        return speed(torch.bfloat16) > margin * speed(torch.float32)
+
+class Autocast(Callback):
+    "Forward pass and loss under bfloat16 autocast: if `bf16`, or where `bf16_faster`."
+    def __init__(self, bf16: bool | None = None): # None: measure with `bf16_faster`
+        if bf16 not in (None, True, False):
+            raise TypeError(f"bf16 must be None, True or False, got {bf16!r}")
+        self.bf16 = bf16
+    def enabled(self, learn) -> bool:
+        return bf16_faster(str(learn.device)) if self.bf16 is None else self.bf16
+    def forward_context(self, learn):
+        dev, on = learn.device.type, self.enabled(learn)
+        return torch.autocast(dev, torch.bfloat16, enabled=on)
+
+# %% ../nbs/07_training_stability.ipynb #b708e249
+class ActivationStatsCB(Callback):
+    "Records `ActivationStats` of the layers of type `modules` in each fit: `.stats`."
+    def __init__(self, modules: type | tuple[type, ...] = nn.ReLU, # layers to watch
+                 **kwargs, # more `ActivationStats` settings: thresh, bins, hist_range
+                ):
+        _check_modules(modules)
+        self.modules, self.kwargs, self.stats = modules, kwargs, None
+    def before_fit(self, learn):
+        self.stats = ActivationStats(learn.model, self.modules, **self.kwargs)
+    def after_fit(self, learn): self.stats.remove()
+
+class ProgressBar(Callback):
+    "A fastprogress bar over the optimizer steps of each fit, showing the loss."
+    timed = False
+    def before_fit(self, learn):
+        from fastprogress.fastprogress import progress_bar
+        self.bar = progress_bar(range(learn.n_steps)); self.bar.update(0)
+    def after_step(self, learn):
+        self.bar.comment = f"loss {learn.loss.item():.3f}"; self.bar.update(learn.step)
+    def after_fit(self, learn):
+        if learn.step < learn.n_steps: self.bar.on_interrupt()
+
+# %% ../nbs/07_training_stability.ipynb #4c633c4b
+class StopAfter(Callback):
+    "Ends `fit` once `seconds` have passed since it began: a time budget's safety stop."
+    order = 100
+    def __init__(self, seconds: float): # the budget
+        self.seconds = check_real(seconds, "seconds", minimum=0)
+    def before_fit(self, learn): self.start = time.perf_counter()
+    def after_step(self, learn):
+        if time.perf_counter() - self.start >= self.seconds: raise CancelFitException()
+
+class _Clock(Callback):
+    "Records the time after every optimizer step."
+    def before_fit(self, learn): self.times = []
+    def after_step(self, learn):
+        if learn.device.type == "cuda": torch.cuda.synchronize()
+        self.times.append(time.perf_counter())
+
+@patch
+def step_seconds(self: Learner, n: int = 10) -> float: # steps to time, after one more
+    "Seconds per training step, timed on copies of the model and the `timed` callbacks."
+    cbs = [*copy.deepcopy([c for c in self.cbs if c.timed]), _Clock()]
+    dls = SimpleNamespace(train=self.dls.train, valid=None)
+    tmp = Learner(copy.deepcopy(self.model), dls, self.loss_func, self.opt_func, cbs,
+                  self.splitter, log=None)
+    lrs = [1e-6] * len(tmp.param_groups())
+    cuda = [self.device] if self.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):  # leave the random numbers of a run alone
+        tmp._fit(check_pos_int(n, "n") + 1, lambda pct: (lrs, None))
+    return (cbs[-1].times[-1] - cbs[-1].times[0]) / n
+
+# %% ../nbs/07_training_stability.ipynb #d6b1209f
+@patch
+def steps_for(self: Learner, seconds: float, # the budget, warm-up included
+              n: int = 10, # steps to time in the warm-up
+              margin: float = 0.95, # plan for this share of the time left after it
+             ) -> int:
+    "How many training steps fit in `seconds`, from a warm-up that times `n` steps."
+    start = time.perf_counter(); check_real(seconds, "seconds", minimum=0)
+    per_step = self.step_seconds(n)
+    left = seconds - (time.perf_counter() - start)
+    if margin * left < per_step:
+        raise ValueError(f"seconds={seconds} is too short: the warm-up took "
+                         f"{seconds - left:.1f} s and a step takes {per_step:.2g} s")
+    return int(margin * left / per_step)
+
+@patch
+def _fit_for(self: Learner, seconds: float, sched: Callable):
+    "Train for the steps that fit in `seconds` (`steps_for`); stop at the budget, too."
+    start = time.perf_counter(); n = self.steps_for(seconds)
+    self._fit(n, sched, [StopAfter(seconds - (time.perf_counter() - start))])

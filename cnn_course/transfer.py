@@ -7,42 +7,49 @@ Docs: https://cnn-course.github.io/cnn_course/transfer_learning.html.md"""
 # %% ../nbs/10_transfer_learning.ipynb #650066b3
 from __future__ import annotations
 
-import numbers
-
 import torch
 from torch import nn
 
+from .train import Learner
+from .utils import check_int, check_pos_int, model_device
+
 # %% auto #0
-__all__ = ['head_name', 'replace_head', 'freeze_body', 'layer_groups', 'discriminative_lrs', 'param_groups', 'recompute_bn_stats']
+__all__ = ['head_name', 'replace_head', 'freeze_body', 'layer_groups', 'discriminative_lrs', 'param_groups', 'fine_tune',
+           'recompute_bn_stats']
 
 # %% ../nbs/10_transfer_learning.ipynb #67d949f4
 def head_name(model: nn.Module, # a classifier whose last `nn.Linear` module is its head
              ) -> str:
-    "The name of the model's head, its last `nn.Linear` module ('fc', '_fc', 'classifier.1', ...)."
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    "The name of the model's head, its last `nn.Linear`: 'fc', '_fc', 'classifier.1'..."
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     names = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
-    if not names: raise ValueError(f"model ({type(model).__name__}) has no nn.Linear layer to use as its head")
+    if not names:
+        raise ValueError(f"model ({type(model).__name__}) has no nn.Linear layer to "
+                         f"use "
+                         f"as its head")
     return names[-1]
 
 # %% ../nbs/10_transfer_learning.ipynb #8dbddf2d
 def replace_head(model: nn.Module, # a classifier, see `head_name`
                  n_classes: int, # number of outputs of the new head
                 ) -> nn.Module:
-    "Swap the model's head for a new, randomly initialised `nn.Linear` with `n_classes` outputs; returns `model`."
-    if not (isinstance(n_classes, numbers.Integral) and n_classes >= 1): raise ValueError(f"n_classes must be an int >= 1, got {n_classes!r}")
+    "Put a new, random `nn.Linear` with `n_classes` outputs; return `model`."
+    check_pos_int(n_classes, "n_classes")
     name = head_name(model)
     old = model.get_submodule(name)
     parent, _, attr = name.rpartition(".")
-    new = nn.Linear(old.in_features, n_classes, bias=old.bias is not None).to(old.weight.device)
-    setattr(model.get_submodule(parent) if parent else model, attr, new)
+    new = nn.Linear(old.in_features, n_classes, bias=old.bias is not None)
+    setattr(model.get_submodule(parent) if parent else model, attr,
+            new.to(old.weight.device))
     return model
 
 # %% ../nbs/10_transfer_learning.ipynb #c4957e7a
 def freeze_body(model: nn.Module, # a classifier, see `head_name`
                 freeze: bool = True, # False unfreezes everything
-                train_bn: bool = True, # keep batch norm weights and biases trainable while frozen
+                train_bn: bool = True, # batch norm weights and biases stay trainable
                ) -> nn.Module:
-    "Set `requires_grad` so that only the head (and batch norm layers, if `train_bn`) trains; returns `model`."
+    "Only the head (and batch norm, if `train_bn`) keeps `requires_grad`."
     for m in model.modules():
         keep = train_bn and isinstance(m, nn.modules.batchnorm._BatchNorm)
         for p in m.parameters(recurse=False): p.requires_grad_(not freeze or keep)
@@ -53,12 +60,11 @@ def freeze_body(model: nn.Module, # a classifier, see `head_name`
 def layer_groups(model: nn.Module, # a classifier, see `head_name`
                  n_groups: int = 3, # number of groups, the head included
                 ) -> list[list[nn.Parameter]]:
-    "The parameters cut into `n_groups` in order: the body in `n_groups-1` equal parts, then the head (a fastai splitter)."
+    "A splitter: the parameters in order, the body in `n_groups-1` parts, the head."
     head = list(model.get_submodule(head_name(model)).parameters())
     ids = {id(p) for p in head}
     body = [p for p in model.parameters() if id(p) not in ids]
-    if not (isinstance(n_groups, numbers.Integral) and 2 <= n_groups <= len(body) + 1):
-        raise ValueError(f"n_groups must be an int from 2 to {len(body) + 1} (body tensors + head), got {n_groups!r}")
+    check_int(n_groups, "n_groups", 2, len(body) + 1)  # at most one body tensor a group
     cuts = [round(i * len(body) / (n_groups - 1)) for i in range(n_groups)]
     return [body[a:b] for a, b in zip(cuts[:-1], cuts[1:])] + [head]
 
@@ -67,9 +73,10 @@ def discriminative_lrs(lr: float, # learning rate of the last group (the head)
                        n_groups: int, # number of groups
                        div: float = 100., # the first group's rate is `lr/div`
                       ) -> list[float]:
-    "`n_groups` learning rates growing geometrically from `lr/div` (first layers) to `lr` (head)."
-    if not lr > 0 or not div >= 1: raise ValueError(f"lr must be > 0 and div >= 1, got lr={lr!r}, div={div!r}")
-    if not (isinstance(n_groups, numbers.Integral) and n_groups >= 1): raise ValueError(f"n_groups must be an int >= 1, got {n_groups!r}")
+    "`n_groups` learning rates, growing geometrically from `lr/div` to `lr` (head)."
+    if not lr > 0 or not div >= 1:
+        raise ValueError(f"lr must be > 0 and div >= 1, got lr={lr!r}, div={div!r}")
+    check_pos_int(n_groups, "n_groups")
     if n_groups == 1: return [lr]
     return [lr / div * div ** (i / (n_groups - 1)) for i in range(n_groups)]
 
@@ -78,21 +85,42 @@ def param_groups(model: nn.Module, # a classifier, see `head_name`
                  n_groups: int = 3, # number of groups, see `layer_groups`
                  div: float = 100., # ratio of the head's rate to the first group's
                 ) -> list[dict]:
-    "Parameter groups for a `torch.optim` optimizer: `layer_groups` with `discriminative_lrs`."
-    return [{"params": g, "lr": r} for g, r in zip(layer_groups(model, n_groups), discriminative_lrs(lr, n_groups, div))]
+    "Parameter groups for a `torch.optim` optimizer: `layer_groups` and their rates."
+    lrs = discriminative_lrs(lr, n_groups, div)
+    return [{"params": g, "lr": r} for g, r in zip(layer_groups(model, n_groups), lrs)]
+
+# %% ../nbs/10_transfer_learning.ipynb #8fa45f31
+def fine_tune(learn: Learner, # its `splitter` cuts the model into groups, head last
+              epochs: int, # epochs with the whole network trainable
+              base_lr: float = 2e-3, # peak rate of the head while the body is frozen
+              freeze_epochs: int = 1, # epochs with the body frozen, first
+              lr_mult: float = 100., # head's peak rate / first group's, unfrozen
+             ) -> Learner:
+    "fastai's `fine_tune` for our `Learner`: the head, body frozen; then everything."
+    check_pos_int(epochs, "epochs"); check_pos_int(freeze_epochs, "freeze_epochs")
+    n = len(learn.param_groups())
+    freeze_body(learn.model)
+    frozen_lrs = [base_lr / 10] * (n - 1) + [base_lr]  # fastai's slice(base_lr)
+    learn.fit_one_cycle(freeze_epochs, frozen_lrs, pct_start=0.99)
+    freeze_body(learn.model, freeze=False)
+    lrs = discriminative_lrs(base_lr / 2, n, lr_mult)
+    learn.fit_one_cycle(epochs, lrs, pct_start=0.3, div=5.)
+    return learn
 
 # %% ../nbs/10_transfer_learning.ipynb #37f17fc3
 def recompute_bn_stats(model: nn.Module, # a network with batch norm layers, trained
-                       x: torch.Tensor, # training images (N,C,H,W), as the model gets them
+                       x: torch.Tensor, # training images (N,C,H,W), as the model takes
                        bs: int = 50, # batch size of the forward passes
                       ) -> nn.Module:
-    "Reset every batch norm's running mean and variance and recompute them as averages over `x`; returns `model` in eval mode."
+    "Recompute each batch norm's running mean and variance as averages over `x`; eval."
     bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not bns: raise ValueError(f"model ({type(model).__name__}) has no batch norm layer")
+    if not bns: raise ValueError(f"model ({type(model).__name__}) has no batch norm "
+                                 f"layer")
     momenta = [b.momentum for b in bns]
     model.eval()
-    for b in bns: b.reset_running_stats(); b.momentum = None; b.train()  # momentum None: a plain average
-    dev = next(model.parameters()).device
+    # None: an average
+    for b in bns: b.reset_running_stats(); b.momentum = None; b.train()
+    dev = model_device(model)
     with torch.no_grad():
         for i in range(0, len(x), bs): model(x[i:i+bs].to(dev))
     for b, m in zip(bns, momenta): b.momentum = m

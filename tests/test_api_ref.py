@@ -119,13 +119,14 @@ def test_signatures_fit_the_code_column():
 
 def test_signature_details():
     train, data = _page("train"), _page("data")
+    # a method fastcore's `@patch` adds to `Learner` is documented with the class
     assert (
-        "opt_func=torch.optim.Adam, loss_func=F.cross_entropy, **kwargs) -> pd.DataFrame"
-        in train
+        "{py:method} fit_one_cycle(epochs: int | None = None, "
+        "lr_max: float | Sequence[float] = 1e-3" in train
     )
-    assert (
-        ":param kwargs: more 1cycle settings" in train
-    )  # the `**kwargs` comment, not the return's
+    assert ":param kwargs: more `one_cycle` settings" in train  # the `**kwargs` comment
+    assert ":param dl: (images, labels) batches" in train
+    assert ":returns: mean loss, accuracy" in train  # the return's comment
     assert (
         "{py:exception} DataUnavailable" in data
         and "{py:class} ImageSplit(x_train: torch.Tensor" in data

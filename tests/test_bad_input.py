@@ -21,6 +21,9 @@ NET = lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn
 SPLIT = lambda n=4: data.ImageSplit(torch.rand(n, 1, 4, 4), torch.zeros(n, dtype=torch.long),
                                     torch.rand(2, 1, 4, 4), torch.zeros(2, dtype=torch.long), ("a",))
 
+DLS = lambda bs=2, valid=True: train.tensor_dls(torch.rand(4, 3, 8, 8), torch.zeros(4, dtype=torch.long),
+                                                *((X, torch.zeros(1, dtype=torch.long)) if valid else ()), bs=bs)
+
 CASES = [  # (public name, call, exception, message fragment)
     # utils
     ("utils.check_int", lambda: utils.check_int(True, "stride", 1), TypeError, "stride must be an int >= 1, got True"),
@@ -131,12 +134,31 @@ CASES = [  # (public name, call, exception, message fragment)
     ("train.one_cycle", lambda: train.one_cycle(1.5, 0.1), ValueError, "pct must be in [0, 1]"),
     ("train.one_cycle", lambda: train.one_cycle(0.5, 0.1, pct_start=1.), ValueError, "pct_start must be in (0, 1)"),
     ("train.one_cycle", lambda: train.one_cycle(0.5, -0.1), ValueError, "lr_max, div and div_final must be > 0"),
-    ("train.one_cycle", lambda: train.one_cycle(0.5, float("nan")), ValueError, "lr_max, div and div_final must be > 0"),
+    ("train.one_cycle", lambda: train.one_cycle(0.5, float("nan")), ValueError, "lr_max must be a real number"),
     ("train.one_cycle", lambda: train.one_cycle(0.5, 0.1, moms=(0.9,)), ValueError, "moms must be 3 momentums"),
     ("train.set_hypers", lambda: train.set_hypers(torch.optim.Adagrad(NET().parameters()), 0.1, 0.9), TypeError, "must have a 'momentum' (SGD) or 'betas'"),
-    ("train.evaluate", lambda: train.evaluate("model", []), TypeError, "model must be an nn.Module"),
-    ("train.fit", lambda: train.fit(NET(), None, epochs=0, lr_max=0.1), ValueError, "epochs must be an int >= 1"),
-    ("train.fit", lambda: train.fit(NET(), None, epochs=1, lr_max=0.1, pct_start=2), ValueError, "pct_start must be in (0, 1)"),
+    ("train.set_hypers", lambda: train.set_hypers(torch.optim.SGD(NET().parameters()), [0.1, 0.2]), ValueError, "one rate or 1 (one per group)"),
+    ("train.TensorBatches", lambda: train.TensorBatches(torch.rand(4, 1, 8, 8), torch.zeros(3)), ValueError, "x has 4 items but y has 3"),
+    ("train.TensorBatches", lambda: train.TensorBatches(torch.rand(4, 1, 8, 8), torch.zeros(4), bs=0), ValueError, "bs must be an int >= 1"),
+    ("train.TensorBatches", lambda: train.TensorBatches(torch.rand(4, 1, 8, 8), torch.zeros(4), bs=True), TypeError, "bs must be an int >= 1"),
+    ("train.tensor_dls", lambda: train.tensor_dls(torch.rand(4, 1, 8, 8), torch.zeros(4), torch.rand(2, 1, 8, 8)), ValueError, "give both x_valid and y_valid"),
+    ("train.Learner", lambda: train.Learner("model", DLS()), TypeError, "model must be an nn.Module"),
+    ("train.Learner", lambda: train.Learner(NET(), [(X, torch.zeros(1))]), TypeError, "dls must have .train and .valid"),
+    ("train.Learner", lambda: train.Learner(NET(), DLS(), cbs=[print]), TypeError, "cbs must be Callback instances"),
+    ("train.Learner", lambda: train.Learner(NET(), DLS()).fit_one_cycle(1, steps=5), ValueError, "give one of epochs, steps or seconds"),
+    ("train.Learner", lambda: train.Learner(NET(), DLS()).fit_one_cycle(1, lr_max=[0.1, 0.01]), ValueError, "one rate or 1 (one per parameter group)"),
+    ("train.Learner", lambda: train.Learner(NET(), DLS()).fit_one_cycle(1, lr_max=0.1, div=-1), ValueError, "lr_max, div and div_final must be > 0"),
+    ("train.Learner", lambda: train.Learner(NET(), DLS()).fit(0), ValueError, "epochs must be an int >= 1"),
+    ("train.Learner", lambda: train.Learner(NET(), DLS()).fit(1, lr=True), TypeError, "lr must be a real number"),
+    ("train.Learner", lambda: train.Learner(NET(), DLS(bs=8)).fit(1), ValueError, "dls.train gave no batch"),
+    ("train.Learner", lambda: train.Learner(NET(), DLS(valid=False)).evaluate(), ValueError, "nothing to predict"),
+    ("train.Learner", lambda: train.Learner(NET(), DLS()).steps_for(1e-3, n=1), ValueError, "too short"),
+    ("train.BatchTransform", lambda: train.BatchTransform("flip"), TypeError, "tfm must be callable"),
+    ("train.Autocast", lambda: train.Autocast("yes"), TypeError, "bf16 must be None, True or False"),
+    ("train.ActivationStatsCB", lambda: train.ActivationStatsCB("ReLU"), TypeError, "modules must be a module class"),
+    ("train.StopAfter", lambda: train.StopAfter(-1), ValueError, "seconds must be a real number >= 0"),
+    ("train.matmul_gflops", lambda: train.matmul_gflops(torch.float32, n=0), ValueError, "n must be an int >= 1"),
+    ("train.bf16_faster", lambda: train.bf16_faster("abacus"), RuntimeError, "Expected one of"),
     # models
     ("models.conv_layer", lambda: models.conv_layer(0, 8), ValueError, "ni must be an int >= 1"),
     ("models.conv_layer", lambda: models.conv_layer(8, 8, kernel_size=2), ValueError, "kernel_size must be a positive odd int"),
@@ -179,6 +201,7 @@ CASES = [  # (public name, call, exception, message fragment)
     ("transfer.discriminative_lrs", lambda: transfer.discriminative_lrs(float("nan"), 3), ValueError, "lr must be > 0"),
     ("transfer.discriminative_lrs", lambda: transfer.discriminative_lrs(1e-3, 0), ValueError, "n_groups must be an int >= 1"),
     ("transfer.param_groups", lambda: transfer.param_groups(NET(), 1e-3, n_groups=99), ValueError, "n_groups must be an int from 2 to"),
+    ("transfer.fine_tune", lambda: transfer.fine_tune(train.Learner(NET(), DLS(), splitter=lambda m: [list(m.parameters())[:-2], list(m.parameters())[-2:]]), 0), ValueError, "epochs must be an int >= 1"),
     ("transfer.recompute_bn_stats", lambda: transfer.recompute_bn_stats(nn.Linear(2, 2), torch.rand(4, 2)), ValueError, "has no batch norm layer"),
     # interp
     ("interp.show_top_losses", lambda: interp.show_top_losses(torch.rand(4, 1, 8, 8), torch.rand(3, 10), torch.zeros(4, dtype=torch.long), "abcdefghij"), ValueError, "must have the same N"),
@@ -222,6 +245,10 @@ EXEMPT = {
     "pretrained.ModelSpec": "a plain record; model_spec validates the name",
     "pretrained.WeightsUnavailable": "an exception class",
     "workflow.PhotoSource": "a plain record; photo_source builds it and photo_dls checks its type",
+    "train.CancelFitException": "an exception class",
+    "train.Callback": "a base class whose hooks do nothing; it takes no arguments",
+    "train.ChannelsLast": "takes no arguments",
+    "train.ProgressBar": "takes no arguments",
 }
 
 

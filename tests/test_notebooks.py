@@ -11,18 +11,6 @@ from jupyter_cache import get_cache
 from nbdev_reader import read_nb
 from run_nb import CACHE, execute
 
-# Results that chapters on the Learner branch quote without an output showing them yet;
-# that branch prints or glues them, and the coordinator empties this when it merges.
-# Read from their prose (settings, arithmetic and data facts that no cell prints yet);
-# not checked against a run of this branch, where these chapters timed out on a loaded
-# machine.
-PENDING: dict[str, set[str]] = {
-    "07_training_stability": {"0.1", "0.95", "0.85", "0.01", "0.58", "95%", "10%",
-                              "1,000"},
-    "08_resnets": {"0.91", "0.9", "0.1", "0.01", "100%", "5,120", "50,000", "2"},
-    "10_transfer_learning": {"0.01", "1,280", "1,000"},
-}
-
 NOTEBOOKS = sorted(p for p in (ROOT / "nbs").glob("*.ipynb")
                    if not p.name.startswith("_"))
 
@@ -37,7 +25,6 @@ def test_notebook_runs(nb):
     # index is the README's source: its figures are set-up facts (download sizes, times of
     # `make test`) measured outside any notebook, and it runs no code that could print them
     unbacked = [] if nb.stem == "index" else unbacked_numbers(executed, ALLOWED.get(nb.stem))
-    unbacked = [n for n in unbacked if n not in PENDING.get(nb.stem, ())]
     assert not unbacked, f"results in the text that no output shows: {unbacked}"
     # a `#| fig-cap` cell must show exactly one picture: myst-nb captions every output
     for i, cell in enumerate(executed.cells):

@@ -357,6 +357,22 @@ def _describe_data(name: str, sym: str, obj, node) -> list[str]:
     )
 
 
+def _patched(name: str, cls_name: str) -> dict[str, ast.FunctionDef]:
+    "Functions of module `name` that fastcore's `@patch` adds to class `cls_name`."
+    _, tree, _ = _module_source(name)
+    out = {}
+    for n in tree.body:
+        if not isinstance(n, ast.FunctionDef) or not n.args.args:
+            continue
+        patched = any(
+            isinstance(d, ast.Name) and d.id == "patch" for d in n.decorator_list
+        )
+        anno = n.args.args[0].annotation
+        if patched and isinstance(anno, ast.Name) and anno.id == cls_name:
+            out[n.name] = n
+    return out
+
+
 def _describe_methods(name: str, cls, node) -> list[str]:
     "Public methods and properties defined in class `cls` itself."
     out = []
@@ -365,6 +381,7 @@ def _describe_methods(name: str, cls, node) -> list[str]:
         for n in node.body
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
     }
+    bodies.update(_patched(name, cls.__name__))
     for k, v in vars(cls).items():
         if k.startswith("_") or k not in bodies:
             continue
