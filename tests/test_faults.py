@@ -307,6 +307,17 @@ def test_half_made_venv_is_rebuilt(project, tmp_path):
     assert (project / ".venv/.installed").exists()
 
 
+def test_a_venv_that_was_there_is_never_removed(project, tmp_path):
+    "Nothing a user made is lost: when `-m venv` fails over an existing .venv, it stays."
+    (project / ".venv/bin").mkdir(parents=True)
+    shutil.copy(tmp_path / "fake/venv_python_broken", project / ".venv/bin/python")
+    (project / ".venv/mine.txt").write_text("a user's file")
+    r = _make(tmp_path, "broken")
+    assert r.returncode != 0 and "install the python3-venv package" in r.stdout + r.stderr
+    assert "left as it is" in r.stdout + r.stderr
+    assert (project / ".venv/mine.txt").read_text() == "a user's file"
+
+
 NB_CELLS = ["x = {tag!r}", "open('started', 'w').close()\nimport time; time.sleep({secs})",
             "if {fail}: raise RuntimeError('boom')"]
 
