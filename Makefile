@@ -11,11 +11,15 @@ NODE   := tools/node_modules/.installed
 .DEFAULT_GOAL := test
 
 # The stamp is written only after every step above it succeeded, so a failed or interrupted
-# install is retried by the next `make`.
+# install is retried by the next `make`. A .venv without a working pip (a `-m venv` that
+# failed half-way, as on Debian without python3-venv) is made again; when that fails, a .venv
+# this step made is removed, and one that was there before is left alone.
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version) if sys.version_info < (3, 10) else None'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
-	  { echo "error: '$(PYTHON) -m venv' failed; on Debian/Ubuntu install the python3-venv package"; exit 1; }
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || { new=$$(test -e $(VENV) || echo 1); \
+	  $(PYTHON) -m venv $(VENV) || { if [ -n "$$new" ]; then rm -rf $(VENV); else \
+	    echo "note: $(VENV) was there before and is left as it is; remove it to start afresh"; fi; \
+	  echo "error: '$(PYTHON) -m venv' failed; on Debian/Ubuntu install the python3-venv package"; exit 1; }; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
@@ -58,6 +62,7 @@ data: $(STAMP) system
 setup: $(STAMP) $(NODE) system data
 
 book: $(STAMP) $(NODE)
+	$(BIN)/python tools/run_nb.py --clean-cache
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 

@@ -7,10 +7,16 @@ Docs: https://cnn-course.github.io/cnn_course/data.html.md"""
 # %% ../nbs/00_data.ipynb #f450cd42
 from __future__ import annotations
 
+import glob
 import gzip
 import hashlib
+import http.client
 import os
+import re
 import tempfile
+import time
+import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from dataclasses import dataclass
@@ -19,12 +25,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .utils import check_pos_int
+from .utils import check_int, check_pos_int, check_real
 
 # %% auto #0
-__all__ = ['FASHION_CLASSES', 'FASHION_URL', 'FASHION_DEBIAN_DIR', 'FASHION_FILES', 'DATA_ENV', 'PHOTOS', 'ImageSplit',
-           'mnist_digits', 'mnist_sample', 'show_images', 'data_dir', 'gz_sha256', 'download', 'DataUnavailable',
-           'fashion_file', 'read_idx', 'fashion_mnist', 'sample_photo', 'sample_photos', 'split_dls']
+__all__ = ['FASHION_CLASSES', 'FASHION_URL', 'FASHION_DEBIAN_DIR', 'FASHION_FILES', 'DATA_ENV', 'STALE_PART', 'PHOTOS',
+           'ImageSplit', 'mnist_digits', 'mnist_sample', 'show_images', 'data_dir', 'gz_sha256', 'download',
+           'DataUnavailable', 'fashion_file', 'read_idx', 'fashion_mnist', 'sample_photo', 'sample_photos', 'split_dls']
 
 # %% ../nbs/00_data.ipynb #ae06b36c
 @dataclass
@@ -170,30 +176,118 @@ def gz_sha256(path) -> str | None:
     except (OSError, EOFError, gzip.BadGzipFile): return None  # truncated, or not gzip
     return h.hexdigest()
 
-# %% ../nbs/00_data.ipynb #1a9aa696
-def download(url: str, # address to fetch (http(s):// or file://)
-             dest, # final path of the file
-             sha256: str, # expected SHA-256 of the decompressed content
-             timeout: float = 30, # seconds before giving up on the connection
-            ) -> Path:
-    """Download gzip `url` to `dest` atomically, keeping it only if its content matches
-    `sha256`."""
-    dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
+# %% ../nbs/00_data.ipynb #5d0c3a71
+def _as_path(p, arg: str) -> Path:
+    "`p` as a `Path`; an error naming `arg` if it is not a non-empty str or path."
+    if not isinstance(p, (str, os.PathLike)) or isinstance(os.fspath(p), bytes):
+        raise TypeError(f"{arg} must be a path (str or pathlib.Path), got {p!r}")
+    if not os.fspath(p): raise ValueError(f"{arg} must not be an empty path")
+    return Path(p).expanduser()
+
+def _as_dir(p, arg: str) -> Path:
+    "`p` as a `Path` to a folder that may not exist yet, but is not a file."
+    p = _as_path(p, arg)
+    if p.exists() and not p.is_dir():
+        raise NotADirectoryError(f"{arg} must be a folder, but {p} is not one")
+    return p
+
+def _check_url(url, arg: str = "url") -> str:
+    "`url` if it is an http://, https:// or file:// address; else an error naming it."
+    if not isinstance(url, str):
+        raise TypeError(f"{arg} must be a str, got {type(url).__name__} {url!r}")
+    if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https", "file"):
+        raise ValueError(
+            f"{arg} must start with http://, https:// or file://, got {url!r}"
+        )
+    return url
+
+# %% ../nbs/00_data.ipynb #c7e2b9d4
+STALE_PART = 3600  # seconds: a .part file untouched this long is from a dead download
+_RETRY_CODES = {408, 429, 500, 502, 503, 504}  # HTTP answers worth another try
+
+def _transient(e: Exception) -> bool:
+    "Whether `e` is a network failure that may pass: a timeout, a cut, a busy server."
+    if isinstance(e, urllib.error.HTTPError): return e.code in _RETRY_CODES
+    if isinstance(e, urllib.error.URLError): e = e.reason
+    return isinstance(e, (TimeoutError, ConnectionError, http.client.HTTPException))
+
+def _failure(url: str, e: Exception, tries: int) -> OSError:
+    "An error for a failed download of `url` that says what went wrong and what to do."
+    if isinstance(e, urllib.error.HTTPError):
+        kind = FileNotFoundError if e.code in (404, 410) else OSError
+        return kind(f"{url}: the server answered HTTP {e.code} ({e.reason}); check "
+                    "the address, or fetch the file another way")
+    why = e.reason if isinstance(e, urllib.error.URLError) else e
+    if _transient(e):
+        return ConnectionError(f"{url}: gave up after {tries} attempts ({why}); "
+                               "check the network connection and try again")
+    kind = FileNotFoundError if isinstance(why, FileNotFoundError) else OSError
+    return kind(f"{url}: {why}; check the address and the network connection")
+
+# %% ../nbs/00_data.ipynb #e41f8a6b
+def _check_download(url, dest, sha256, timeout, retries, backoff) -> Path:
+    "Check `download`'s arguments; return `dest` as a `Path`."
+    _check_url(url); dest = _as_path(dest, "dest")
+    if dest.is_dir():
+        raise IsADirectoryError(f"dest must be a file, but {dest} is a folder")
+    if not (isinstance(sha256, str) and re.fullmatch("[0-9a-f]{64}", sha256)):
+        raise ValueError(f"sha256 must be 64 lowercase hex digits, got {sha256!r}")
+    check_real(timeout, "timeout", 0); check_real(backoff, "backoff", 0)
+    check_int(retries, "retries", 0)
+    return dest
+
+def _fetch(url: str, f, timeout: float) -> None:
+    "Write the body at `url` into file `f`; a body shorter than announced raises."
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        size, n = r.headers.get("Content-Length", ""), 0
+        for chunk in iter(lambda: r.read(1 << 16), b""):
+            f.write(chunk); n += len(chunk)
+    if size.isdigit() and n < int(size):
+        raise ConnectionError(
+            f"the connection closed after {n:,} of {int(size):,} bytes"
+        )
+
+def _clear_stale_parts(dest: Path, age: float = STALE_PART) -> None:
+    "Delete `dest`'s temporary files untouched for `age` seconds: killed downloads'."
+    for p in dest.parent.glob(f".{glob.escape(dest.name)}.*.part"):
+        try:
+            if time.time() - p.stat().st_mtime > age: p.unlink()
+        except FileNotFoundError: pass  # another process removed it first
+
+def _download_once(url: str, dest: Path, sha256: str, timeout: float) -> Path:
+    "One attempt: fetch `url` into a temporary file beside `dest`, check it, rename it."
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
-        with (
-            os.fdopen(fd, "wb") as f,
-            urllib.request.urlopen(url, timeout=timeout) as r,
-        ):
-            for chunk in iter(lambda: r.read(1 << 20), b""): f.write(chunk)
+        with os.fdopen(fd, "wb") as f:
+            _fetch(url, f, timeout); f.flush(); os.fsync(f.fileno())
         got = gz_sha256(tmp)
         if got != sha256:
-            raise ValueError(f"{url}: content SHA-256 is "
-                             f"{got or 'unreadable (truncated?)'}, expected {sha256}")
+            raise ValueError(
+                f"{url}: content SHA-256 is {got or 'unreadable (truncated?)'}, "
+                f"expected {sha256}; the address does not serve the expected file: "
+                "check the address, or fetch the file another way")
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
     return dest
+
+# %% ../nbs/00_data.ipynb #1a9aa696
+def download(url: str, # address to fetch (http://, https:// or file://)
+             dest, # final path of the file
+             sha256: str, # expected SHA-256 of the decompressed content (64 hex digits)
+             timeout: float = 30, # seconds without data before an attempt gives up
+             retries: int = 2, # further attempts after a network failure
+             backoff: float = 1., # seconds before the first retry; doubles each time
+            ) -> Path:
+    """Download gzip `url` to `dest` atomically, keeping it only if its content matches
+    `sha256`; network failures are retried."""
+    dest = _check_download(url, dest, sha256, timeout, retries, backoff)
+    dest.parent.mkdir(parents=True, exist_ok=True); _clear_stale_parts(dest)
+    for i in range(retries + 1):
+        try: return _download_once(url, dest, sha256, timeout)
+        except (OSError, http.client.HTTPException) as e:
+            if not _transient(e) or i == retries: raise _failure(url, e, i + 1) from e
+            time.sleep(backoff * 2 ** i)
 
 # %% ../nbs/00_data.ipynb #1211157c
 class DataUnavailable(FileNotFoundError):
@@ -214,16 +308,20 @@ def _check_cached(path: Path, sha: str) -> bool:
 def fashion_file(name: str, # one of the four file names in `FASHION_FILES`
                  cache=None, # cache folder (default `data_dir()/"fashion_mnist"`)
                  system_dir=FASHION_DEBIAN_DIR, # folder of the Debian package
-                 url: str = FASHION_URL, # base address to download from
+                 url: str = FASHION_URL, # base address to download from, ending in /
                  download_ok: bool = True, # try the network if no local copy is good
                 ) -> Path:
     """Path of a verified copy of Fashion-MNIST file `name`: cache, then Debian package,
     then download."""
     if name not in FASHION_FILES:
         raise ValueError(f"name must be one of {list(FASHION_FILES)}, got {name!r}")
-    sha, cache = FASHION_FILES[name], Path(cache or data_dir() / "fashion_mnist")
+    if not _check_url(url).endswith("/"):
+        raise ValueError(f"url must be a base address ending in '/', got {url!r}")
+    sha = FASHION_FILES[name]
+    cache = _as_dir(data_dir() / "fashion_mnist" if cache is None else cache, "cache")
+    system_dir = _as_path(system_dir, "system_dir")
     if _check_cached(cache / name, sha): return cache / name
-    sys_path = Path(system_dir) / name
+    sys_path = system_dir / name
     if sys_path.exists() and gz_sha256(sys_path) == sha: return sys_path
     why = "downloading is switched off"
     if download_ok:
@@ -239,6 +337,8 @@ def fashion_file(name: str, # one of the four file names in `FASHION_FILES`
 # %% ../nbs/00_data.ipynb #a4f1e16d
 def read_idx(path) -> np.ndarray:
     "Read a gzipped IDX file of unsigned bytes into a NumPy array of its stated shape."
+    path = _as_path(path, "path")
+    if not path.is_file(): raise FileNotFoundError(f"{path} is not a file (path)")
     try:
         with gzip.open(path, "rb") as f: data = f.read()
     except (gzip.BadGzipFile, EOFError) as e:

@@ -52,8 +52,10 @@ def pets_images(url: str = PETS_URL, # the archive's address (a local copy in th
                 base=None, # fastai's folder for archives and data; None: ~/.fastai
                ) -> Path:
     "Download once, check, extract Oxford-IIIT Pet with `untar_data`: its photos."
-    if not (isinstance(url, str) and url.endswith(".tgz")):
-        raise ValueError(f"url must be the address of a .tgz archive, got {url!r}")
+    if not (isinstance(url, str) and url.endswith(".tgz")
+            and re.match(r"(?i)(https?|file)://", url)):
+        raise ValueError("url must be the address of a .tgz archive (http://, https:// "
+                         f"or file://), got {url!r}")
     root = untar_data(url, base=None if base is None else str(base))
     path = root / "images"
     if not path.is_dir():
