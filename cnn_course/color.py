@@ -10,9 +10,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .kernels import GREY_WEIGHTS
+
 # %% auto #0
-__all__ = ['CHANNELS', 'GREY_WEIGHTS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VIEWS', 'tint', 'to_grey', 'per_channel_conv',
-           'imagenet_normalize', 'imagenet_denormalize', 'channel_view']
+__all__ = ['CHANNELS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VIEWS', 'tint', 'to_grey', 'per_channel_conv', 'imagenet_normalize',
+           'imagenet_denormalize', 'channel_view']
 
 # %% ../nbs/06_color_images.ipynb #1d17f65d
 # the order of the channel axis of every RGB tensor in this course
@@ -41,8 +43,6 @@ def tint(input: torch.Tensor, # an RGB image (3,H,W)
     )
 
 # %% ../nbs/06_color_images.ipynb #43e70859
-GREY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma weights of R, G, B
-
 def to_grey(input: torch.Tensor, # RGB image(s) (3,H,W) or (N,3,H,W)
            ) -> torch.Tensor: # (1,H,W) or (N,1,H,W)
     """Luminance of an RGB image: the channels weighted by `GREY_WEIGHTS`, keeping a

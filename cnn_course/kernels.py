@@ -14,8 +14,8 @@ import torch
 from .utils import check_pos_int, fig_png
 
 # %% auto #0
-__all__ = ['TOP_EDGE', 'LEFT_EDGE', 'DIAG1_EDGE', 'DIAG2_EDGE', 'EDGE_KERNELS', 'SOBEL_X', 'SOBEL_Y', 'show_signed',
-           'apply_kernel', 'sobel_magnitude', 'kernel_editor', 'conv_matrix']
+__all__ = ['TOP_EDGE', 'LEFT_EDGE', 'DIAG1_EDGE', 'DIAG2_EDGE', 'EDGE_KERNELS', 'GREY_WEIGHTS', 'SOBEL_X', 'SOBEL_Y',
+           'show_signed', 'apply_kernel', 'sobel_magnitude', 'kernel_editor', 'conv_matrix']
 
 # %% ../nbs/01_kernels.ipynb #56937aa6
 TOP_EDGE = torch.tensor([[-1., -1., -1.],
@@ -101,6 +101,10 @@ def apply_kernel(img: torch.Tensor, # a grey image (H,W)
     ks = _check_kernel(kernel); _check_fits(ks, *img.shape)
     windows = img.unfold(0, ks, 1).unfold(1, ks, 1)  # (H-ks+1, W-ks+1, ks, ks), a view
     return (windows * kernel.to(img.device)).sum((-2, -1))
+
+# %% ../nbs/01_kernels.ipynb #8d257ae4
+# the luma weights of red, green and blue of ITU-R BT.601 (chapter 6 uses them too)
+GREY_WEIGHTS = (0.299, 0.587, 0.114)
 
 # %% ../nbs/01_kernels.ipynb #35778946
 SOBEL_X = torch.tensor([[-1., 0., 1.],

@@ -37,6 +37,27 @@ def test_chapter_page(book, name):
     assert 'id="summary"' in html and 'id="exercises"' in html, "no Summary or Exercises section"
 
 
+# chapters whose worked solutions are collapsed, prose included (the others still show their prose)
+SOLUTIONS_COLLAPSED = ["nbs/01_kernels", "nbs/02_conv_pytorch", "nbs/03_strides_padding",
+                       "nbs/05_receptive_fields", "nbs/06_color_images"]
+
+
+@pytest.mark.parametrize("name", SOLUTIONS_COLLAPSED)
+def test_solutions_collapsed(book, name):
+    "Every paragraph, list, formula, code block, figure and output under Solutions is in a closed <details>."
+    from bs4 import BeautifulSoup
+    section = BeautifulSoup(_page(book, name), "html.parser").find("section", id="solutions")
+    assert section is not None, "no Solutions section"
+    boxes = section.find_all("details")
+    assert any("Solution 1" in d.summary.get_text() for d in boxes if d.summary), "no 'Solution 1' dropdown"
+    assert not [d for d in boxes if d.has_attr("open")], "a solution is expanded"
+    content = section.find_all(["p", "li", "pre", "img", "table", "div"])
+    content = [el for el in content if el.name != "div" or {"cell_output", "math"} & set(el.get("class", []))]
+    assert content, "the Solutions section is empty"
+    shown = [el.get_text(" ", strip=True)[:80] or el.name for el in content if el.find_parent("details") is None]
+    assert not shown, f"solution content in plain view: {shown}"
+
+
 def test_exported_code_and_figures_shown(book):
     conv = _page(book, "nbs/02_conv_pytorch")
     assert re.search(r'def</span>(<span class="w">)? ?(</span>)? ?<span class="nf">conv2d', conv), "exported conv2d is not shown"

@@ -61,6 +61,25 @@ def test_questionnaire_and_exercises(path):
     assert len(re.findall(r"^\d+\. ", ex.split("### Solutions")[0], re.M)) >= 3, "fewer than 3 exercises"
 
 
+# chapters whose worked solutions are collapsed in the book, prose included (tests/test_book.py
+# checks the built pages)
+SOLUTIONS_COLLAPSED = ["01_kernels", "02_conv_pytorch", "03_strides_padding", "05_receptive_fields",
+                       "06_color_images"]
+
+
+@pytest.mark.parametrize("stem", SOLUTIONS_COLLAPSED)
+def test_solutions_collapsed_in_source(stem):
+    "After '### Solutions': prose only in dropdowns, code only in cells tagged hide-cell."
+    cells = nbformat.read(ROOT / "nbs" / f"{stem}.ipynb", as_version=4).cells
+    start = next(i for i, c in enumerate(cells) if c.source.startswith("### Solutions"))
+    assert cells[start].source.strip() == "### Solutions", "the Solutions heading has prose under it"
+    for i, c in enumerate(cells[start + 1:], start + 1):
+        if c.cell_type == "markdown":
+            assert re.match(r"(```|:::)\{dropdown\} Solution \d", c.source), f"cell {i}: prose not in a dropdown"
+        else:
+            assert "hide-cell" in c.metadata.get("tags", []), f"cell {i}: code not tagged hide-cell"
+
+
 def test_colab_cells_are_one():
     "Every chapter has the same Colab cell, so a fix to it reaches all of them."
     cells = {p.stem: next(c.source for c in nbformat.read(p, as_version=4).cells if "google.colab" in c.source)
