@@ -48,3 +48,31 @@ def test_nothing_imports_widgets():
 def test_utils_imports_nothing_of_the_library():
     "utils is at the bottom: every module may use it, it uses none of them."
     assert _imports(ROOT / "cnn_course" / "utils.py") == set()
+
+
+def test_recompute_bn_stats_weights_batches_equally():
+    """With `momentum=None` batch norm averages the batch statistics with equal weights.
+
+    Ten images in batches of 4, 4 and 2: the recomputed running mean is the mean of the three
+    batch means, not the mean over the ten images, and the running variance the mean of the
+    three unbiased batch variances. Chapter 10 says so; this is the check with unequal batches.
+    """
+    import torch
+    from torch import nn
+
+    from cnn_course.transfer import recompute_bn_stats
+
+    torch.manual_seed(0)
+    x = torch.randn(10, 3, 2, 2) * torch.arange(1, 11).view(10, 1, 1, 1)  # batches differ
+    model = nn.Sequential(nn.BatchNorm2d(3))
+    model[0].momentum = 0.3
+    recompute_bn_stats(model, x, bs=4)
+    batches = [x[0:4], x[4:8], x[8:10]]
+    means = torch.stack([b.mean(dim=(0, 2, 3)) for b in batches])
+    varis = torch.stack([b.var(dim=(0, 2, 3), unbiased=True) for b in batches])
+    bn = model[0]
+    torch.testing.assert_close(bn.running_mean, means.mean(0))
+    torch.testing.assert_close(bn.running_var, varis.mean(0))
+    image_mean = x.mean(dim=(0, 2, 3))
+    assert (bn.running_mean - image_mean).abs().max() > 1e-3  # not the same thing here
+    assert bn.momentum == 0.3 and not bn.training  # restored, in evaluation mode
