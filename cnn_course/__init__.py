@@ -2,6 +2,7 @@
 
 Modules:
 
+- `cnn_course.distributed`: Several processes, one model: each process trains on its own share of every batch and the gradients are averaged, run for real with `torchrun` and the gloo backend on this machine's CPU; what it computes exactly, what batch norm changes, what a real run needs, and what it costs.
 - `cnn_course.interp`: Which images a trained CNN gets most wrong, which classes it mixes up, and where in an image it looks when it decides: top losses, the confusion matrix and Grad-CAM heat maps built from hooks.
 - `cnn_course.kernels`: Hand-made 3x3 kernels that find edges in digits and photos, computed three ways, and why a convolution is a matrix multiplication with zeros and tied weights.
 - `cnn_course.layers`: Convolution, ReLU, pooling and a fully connected layer, put together into a small network that tells handwritten 3s from 7s, trained in plain PyTorch and then with fastai.

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 import cnn_course
-from cnn_course import color, conv, data, interp, kernels, layers, models, pretrained, receptive, train, transfer, utils, widgets, workflow
+from cnn_course import color, conv, data, distributed, interp, kernels, layers, models, pretrained, receptive, train, transfer, utils, widgets, workflow
 
 IMG = torch.rand(8, 8)
 X, W = torch.rand(1, 3, 8, 8), torch.rand(4, 3, 3, 3)
@@ -245,6 +245,14 @@ CASES = [  # (public name, call, exception, message fragment)
     ("workflow.predict_batch", lambda: workflow.predict_batch(NET(), [], lambda x: x), ValueError, "images must be a non-empty list"),
     ("workflow.predict_batch", lambda: workflow.predict_batch(NET(), [torch.rand(3, 8, 8)], lambda x: x, k=3, categories=("a", "b")), ValueError, "k must be an int from 1 to 2"),
     ("workflow.cpu_latency", lambda: workflow.cpu_latency(NET(), repeats=0), ValueError, "repeats must be an int >= 1"),
+    # distributed
+    ("distributed.launch", lambda: distributed.launch(lambda: 0), ValueError, "target must be importable"),
+    ("distributed.launch", lambda: distributed.launch("/nonexistent/train.py"), ValueError, "existing .py script"),
+    ("distributed.launch", lambda: distributed.launch(3), TypeError, "a function or the path of a .py script"),
+    ("distributed.launch", lambda: distributed.launch(utils.param_count, args="x"), TypeError, "args must be a tuple or a list"),
+    ("distributed.launch", lambda: distributed.launch(utils.param_count, nproc=0), ValueError, "nproc must be an int >= 1"),
+    ("distributed.launch", lambda: distributed.launch(utils.param_count, threads=True), TypeError, "threads must be an int >= 1"),
+    ("distributed.standalone_config", lambda: distributed.standalone_config(0), ValueError, "nproc must be an int >= 1"),
 ]
 
 # public names with nothing to validate, and why
@@ -265,6 +273,7 @@ EXEMPT = {
     "train.Callback": "a base class whose hooks do nothing; it takes no arguments",
     "train.ChannelsLast": "takes no arguments",
     "train.ProgressBar": "takes no arguments",
+    "distributed.RankFailed": "an exception class",
 }
 
 
