@@ -29,6 +29,7 @@ __all__ = ['standalone_config', 'RankFailed', 'launch']
 # %% ../nbs/13_distributed.ipynb #5ee11e67
 def standalone_config(nproc: int = 2, # processes (ranks) to start on this machine
                       log_dir: str | None = None, # ranks' output; None: temporary
+                      tee: bool = True, # show the ranks' output here, too
                      ) -> LaunchConfig:
     "What `torchrun --standalone --nproc_per_node=nproc` builds, on 127.0.0.1."
     return LaunchConfig(
@@ -36,7 +37,9 @@ def standalone_config(nproc: int = 2, # processes (ranks) to start on this machi
         run_id=uuid.uuid4().hex,  # a new job each time, as --standalone does
         rdzv_backend="c10d", rdzv_endpoint="127.0.0.1:0",  # port 0: any free port
         local_addr="127.0.0.1", max_restarts=0,
-        logs_specs=DefaultLogsSpecs(log_dir=log_dir, tee=Std.ALL))  # show and keep
+        logs_specs=DefaultLogsSpecs(log_dir=log_dir,  # keep, and show if `tee`
+                                    redirects=Std.NONE if tee else Std.ALL,
+                                    tee=Std.ALL if tee else Std.NONE))
 
 # %% ../nbs/13_distributed.ipynb #a76f1a17
 class RankFailed(RuntimeError):
@@ -89,13 +92,15 @@ def launch(target: Callable | str | os.PathLike, # importable function, or a .py
            args: tuple | list = (), # the function's or the script's arguments
            nproc: int = 2, # processes (ranks) to start on this machine
            threads: int = 1, # OMP_NUM_THREADS, the CPU threads of each process
+           tee: bool = True, # show the ranks' output here; False: in logs only
           ) -> dict[int, object]:
     "Run `target` in `nproc` processes as `torchrun --standalone` does: rank -> result."
     if not isinstance(args, (tuple, list)):
         raise TypeError(f"args must be a tuple or a list, got {type(args).__name__}")
     entry, argv = _entrypoint(target, args)
     check_pos_int(threads, "threads")
+    if not isinstance(tee, bool): raise TypeError(f"tee must be a bool, got {tee!r}")
     with tempfile.TemporaryDirectory() as logs, _environ(OMP_NUM_THREADS=str(threads)):
-        try: return elastic_launch(standalone_config(nproc, logs), entry)(*argv)
+        try: return elastic_launch(standalone_config(nproc, logs, tee), entry)(*argv)
         except ChildFailedError as e:
             raise RankFailed(_first_failure(e, logs)) from None
