@@ -49,3 +49,15 @@ def test_ruff_reads_notebooks():
                        cwd=ROOT, capture_output=True, text=True)
     found = json.loads(r.stdout)
     assert found and all(f.get("cell") for f in found), r.stdout[:2000] + r.stderr
+
+
+def test_cells_ruff_skips_fit_the_page_too():
+    """ruff does not read a cell that starts with a cell magic (`%%writefile` and the like),
+    and the book shows those cells as code: their lines must fit in 88 characters too."""
+    long = []
+    for p in sorted((ROOT / "nbs").glob("*.ipynb")):
+        for i, cell in enumerate(nbformat.read(p, as_version=4).cells, 1):
+            if cell.cell_type != "code" or not cell.source.startswith("%%"): continue
+            long += [f"{p.name}:cell {i}: {ln}" for ln in cell.source.split("\n")
+                     if len(ln) > 88 and not ln.startswith("#|")]
+    assert not long, "\n".join(long)
