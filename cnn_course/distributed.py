@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 import uuid
@@ -47,12 +48,14 @@ class RankFailed(RuntimeError):
 
 def _first_failure(err: ChildFailedError, log_dir: str) -> str:
     "The rank that failed first of its own accord, and the end of its error."
-    rank, f = min(err.failures.items(),  # stopped by a signal: an effect, not the cause
-                  key=lambda kv: (kv[1].exitcode < 0, kv[1].timestamp, kv[0]))
+    stopped = (-signal.SIGTERM, -signal.SIGKILL)  # how the launcher stops the others
+    rank, f = min(err.failures.items(),  # stopped: an effect, not the cause
+                  key=lambda kv: (kv[1].exitcode in stopped, kv[1].timestamp, kv[0]))
     text = f.message
     if isinstance(text, dict):  # the error file of a function or of a @record script
         text = text.get("extraInfo", {}).get("py_callstack") or text.get("message")
-    if not text or str(text).startswith("To enable traceback"):  # a script, no @record
+    # a script without @record, or a crash on a signal: its own output says more
+    if not text or str(text).startswith(("To enable traceback", "Signal ")):
         logs = sorted(Path(log_dir).glob(f"*/attempt_*/{f.local_rank}/stderr.log"))
         text = "\n".join(logs[-1].read_text().splitlines()[-12:]) if logs else ""
     return f"rank {rank} failed with exit code {f.exitcode}:\n{text}"

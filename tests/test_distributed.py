@@ -53,3 +53,21 @@ def test_a_failing_rank_fails_the_launch(tmp_path):
     assert secs < 60, f"rank 0 (asleep for 120 s) was waited for: {secs:.0f} s"
     pids = [int((tmp_path / f"pid{r}").read_text()) for r in (0, 1)]
     assert [p for p in pids if _alive(p)] == [], "a process outlived the failed launch"
+
+
+@pytest.mark.parametrize("exitcode", [1, -6])  # -6: SIGABRT, as gloo's threads can end a rank
+def test_the_rank_that_failed_is_named_not_the_one_stopped(tmp_path, exitcode):
+    """The launcher stops the other ranks with SIGTERM (-15); the rank reported is the one that
+    failed on its own, whether it exited with an error code or crashed on a signal, even when
+    the stopped rank's failure carries the earlier timestamp."""
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError, ProcessFailure
+    from cnn_course.distributed import _first_failure
+    stopped, failed = (ProcessFailure(r, 100 + r, code, str(tmp_path / "none"))
+                       for r, code in ((0, -15), (1, exitcode)))
+    stopped.timestamp, failed.timestamp = 1, 2
+    log = tmp_path / "run" / "attempt_0" / "1" / "stderr.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("Traceback (most recent call last):\nValueError: rank 1 was told to fail\n")
+    msg = _first_failure(ChildFailedError("ranks.py", {0: stopped, 1: failed}), str(tmp_path))
+    assert msg.startswith(f"rank 1 failed with exit code {exitcode}:"), msg
+    assert msg.endswith("ValueError: rank 1 was told to fail"), msg
