@@ -39,7 +39,8 @@ def test_chapter_page(book, name):
 
 # chapters whose worked solutions are collapsed, prose included (the others still show their prose)
 SOLUTIONS_COLLAPSED = ["nbs/01_kernels", "nbs/02_conv_pytorch", "nbs/03_strides_padding",
-                       "nbs/05_receptive_fields", "nbs/06_color_images"]
+                       "nbs/05_receptive_fields", "nbs/06_color_images", "nbs/07_training_stability",
+                       "nbs/08_resnets"]
 
 
 @pytest.mark.parametrize("name", SOLUTIONS_COLLAPSED)
