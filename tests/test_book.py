@@ -38,9 +38,7 @@ def test_chapter_page(book, name):
 
 
 # chapters whose worked solutions are collapsed, prose included (the others still show their prose)
-SOLUTIONS_COLLAPSED = ["nbs/01_kernels", "nbs/02_conv_pytorch", "nbs/03_strides_padding",
-                       "nbs/05_receptive_fields", "nbs/06_color_images",
-                       "nbs/10_transfer_learning"]
+SOLUTIONS_COLLAPSED = ["nbs/01_kernels", "nbs/02_conv_pytorch", "nbs/03_strides_padding", "nbs/05_receptive_fields", "nbs/06_color_images", "nbs/07_training_stability", "nbs/08_resnets", "nbs/10_transfer_learning"]
 
 
 @pytest.mark.parametrize("name", SOLUTIONS_COLLAPSED)

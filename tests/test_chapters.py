@@ -63,8 +63,7 @@ def test_questionnaire_and_exercises(path):
 
 # chapters whose worked solutions are collapsed in the book, prose included (tests/test_book.py
 # checks the built pages)
-SOLUTIONS_COLLAPSED = ["01_kernels", "02_conv_pytorch", "03_strides_padding", "05_receptive_fields",
-                       "06_color_images", "10_transfer_learning"]
+SOLUTIONS_COLLAPSED = ["01_kernels", "02_conv_pytorch", "03_strides_padding", "05_receptive_fields", "06_color_images", "07_training_stability", "08_resnets", "10_transfer_learning"]
 
 
 @pytest.mark.parametrize("stem", SOLUTIONS_COLLAPSED)
