@@ -38,8 +38,10 @@ def test_chapter_page(book, name):
 
 
 # chapters whose worked solutions are collapsed, prose included (the others still show their prose)
-SOLUTIONS_COLLAPSED = ["nbs/01_kernels", "nbs/02_conv_pytorch", "nbs/03_strides_padding",
-                       "nbs/05_receptive_fields", "nbs/06_color_images"]
+SOLUTIONS_COLLAPSED = ["nbs/00_data", "nbs/01_kernels", "nbs/02_conv_pytorch",
+                       "nbs/03_strides_padding", "nbs/04_first_cnn", "nbs/05_receptive_fields",
+                       "nbs/06_color_images", "nbs/09_pretrained", "nbs/11_interpretation",
+                       "nbs/12_fastai_workflow", "nbs/13_distributed"]
 
 
 @pytest.mark.parametrize("name", SOLUTIONS_COLLAPSED)

@@ -63,8 +63,9 @@ def test_questionnaire_and_exercises(path):
 
 # chapters whose worked solutions are collapsed in the book, prose included (tests/test_book.py
 # checks the built pages)
-SOLUTIONS_COLLAPSED = ["01_kernels", "02_conv_pytorch", "03_strides_padding", "05_receptive_fields",
-                       "06_color_images"]
+SOLUTIONS_COLLAPSED = ["00_data", "01_kernels", "02_conv_pytorch", "03_strides_padding",
+                       "04_first_cnn", "05_receptive_fields", "06_color_images", "09_pretrained",
+                       "11_interpretation", "12_fastai_workflow", "13_distributed"]
 
 
 @pytest.mark.parametrize("stem", SOLUTIONS_COLLAPSED)
