@@ -37,8 +37,9 @@ def test_chapter_page(book, name):
     assert 'id="summary"' in html and 'id="exercises"' in html, "no Summary or Exercises section"
 
 
-# chapters whose worked solutions are collapsed, prose included (the others still show their prose)
-SOLUTIONS_COLLAPSED = ["nbs/01_kernels", "nbs/02_conv_pytorch", "nbs/03_strides_padding", "nbs/05_receptive_fields", "nbs/06_color_images", "nbs/07_training_stability", "nbs/08_resnets", "nbs/10_transfer_learning"]
+# every chapter with worked solutions collapses them, prose included
+SOLUTIONS_COLLAPSED = sorted(f"nbs/{p.stem}" for p in (ROOT / "nbs").glob("[0-9]*.ipynb")
+                             if "### Solutions" in p.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("name", SOLUTIONS_COLLAPSED)
