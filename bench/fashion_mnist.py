@@ -100,7 +100,8 @@ def run_info(argv=None, script: str = __file__) -> dict:
                                cwd=RUNS.parent)
             return r.stdout.strip() if r.returncode == 0 else None
         except (OSError, subprocess.SubprocessError): return None
-    status = git("status", "--porcelain", "--untracked-files=no")
+    # dirty: the code that runs (the scripts, the library) differs from the commit
+    status = git("status", "--porcelain", "--", "*.py")
     return dict(command=cmd, argv=args, git_commit=git("rev-parse", "HEAD"),
                 git_dirty=None if status is None else bool(status),
                 date=datetime.datetime.now(datetime.timezone.utc)
