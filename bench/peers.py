@@ -208,6 +208,12 @@ def category(name: str) -> str:
     return "other"
 
 
+def _conv_shapes(e) -> dict:
+    "Input and weight shapes of a profiled convolution (backward: after grad_output)."
+    i = 1 if e.key == "aten::convolution_backward" else 0
+    return dict(input=e.input_shapes[i], weight=e.input_shapes[i + 1])
+
+
 def profile_course(r: Recipe, x, y, n: int, warm: int = 3) -> dict:
     "Self CPU time of `n` steps of the course's loop, by category and by op."
     from torch.profiler import ProfilerActivity, profile, schedule
@@ -215,7 +221,7 @@ def profile_course(r: Recipe, x, y, n: int, warm: int = 3) -> dict:
     class Step(Callback):
         def after_step(self, learn): prof.step()
 
-    with profile(activities=[ProfilerActivity.CPU],
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True,
                  schedule=schedule(wait=0, warmup=warm, active=n, repeat=1)) as prof:
         learn = course_learner(r, x, y, [Step()])
         learn.fit_one_cycle(steps=warm + n + 1, lr_max=r.a.lr_max, **SCHEDULE)
@@ -226,13 +232,20 @@ def profile_course(r: Recipe, x, y, n: int, warm: int = 3) -> dict:
         c = category(e.key)
         cats[c] = cats.get(c, 0.) + e.self_cpu_time_total
     ops = sorted(events, key=lambda e: -e.self_cpu_time_total)[:12]
+    convs = [e for e in prof.key_averages(group_by_input_shape=True)
+             if e.key in ("aten::convolution_backward", "aten::mkldnn_convolution")]
+    convs = sorted(convs, key=lambda e: -e.self_cpu_time_total)[:8]
     return dict(steps=n, ms_per_step=total / n / 1e3,
                 categories={c: round(v / total, 4) for c, v in
                             sorted(cats.items(), key=lambda kv: -kv[1])},
                 top_ops=[dict(op=e.key, ms_per_step=round(e.self_cpu_time_total / n
                                                           / 1e3, 3),
                               share=round(e.self_cpu_time_total / total, 4),
-                              calls_per_step=e.count / n) for e in ops])
+                              calls_per_step=e.count / n) for e in ops],
+                top_convs=[dict(op=e.key, ms_per_step=round(e.self_cpu_time_total / n
+                                                            / 1e3, 3),
+                                share=round(e.self_cpu_time_total / total, 4),
+                                **_conv_shapes(e)) for e in convs])
 
 
 def main(argv=None) -> dict:
@@ -288,6 +301,10 @@ def main(argv=None) -> dict:
         for o in prof["top_ops"]:
             print(f"  {o['share']:6.1%} {o['ms_per_step']:7.2f} ms "
                   f"{o['calls_per_step']:5.1f}x {o['op']}")
+        print("  the costliest convolutions (input, weight shapes):")
+        for o in prof["top_convs"]:
+            print(f"  {o['share']:6.1%} {o['ms_per_step']:7.2f} ms {o['op']} "
+                  f"{o['input']} {o['weight']}")
     log = log_run(res, a.run_dir, "peers")
     if log: print(f"run logged in {log}")
     print("RESULT " + json.dumps(res))
