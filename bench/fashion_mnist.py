@@ -209,7 +209,7 @@ def main(argv=None) -> dict:
     x, y, xv, yv = load_data(a)
     learn = make_learner(a, x, y, device, bf16)
     flops_img = flop_count(learn.model, (1, 1, 28, 28))
-    print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
+    print(f"{_cpu_name()}, {torch.get_num_threads()} "
           f"threads, torch {torch.__version__}, device {device}")
     print(f"matmul 2048x2048: {mm32:.0f} GFLOP/s float32"
           + (f", {mm16:.0f} GFLOP/s bfloat16" if mm16 else "")
