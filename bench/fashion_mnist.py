@@ -13,12 +13,16 @@ beside the machine's matrix-multiply rate. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import platform
 import resource
+import shlex
+import subprocess
 import sys
 import time
 from functools import partial
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -31,6 +35,7 @@ from cnn_course.utils import param_count
 
 BASE_CHANNELS = (32, 64, 128, 256)  # stage widths at --width 1; stem: half the first
 SCHEDULE = dict(pct_start=0.3, div=25., div_final=25e4)  # 1cycle as torch's OneCycleLR
+RUNS = Path(__file__).resolve().parent / "runs"  # the run log: one JSON file per run
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -63,13 +68,68 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="train on 50,000 images, score the other 10,000 training images, not the "
              "test set: for choosing settings")
     add("--json", type=str, default=None, help="also write the results to this file")
+    add_log_args(p)
     a = p.parse_args(argv)
     if a.quick:
         a.width, a.train_images = a.width / 2, a.train_images or 20_000
         if a.epochs is a.steps is a.minutes is None: a.epochs = 2
     if a.epochs is a.steps is a.minutes is None: a.minutes = 15.
     _check_args(p, a)
+    if a.run_dir is None and not (a.quick or a.no_log): a.run_dir = str(RUNS)
     return a
+
+
+def add_log_args(p: argparse.ArgumentParser):
+    "--run-dir and --no-log: where each run's RESULT is logged (see `log_run`)."
+    p.add_argument("--run-dir", type=str, default=None,
+                   help=f"log the run's RESULT as a JSON file in this folder (default "
+                        f"{RUNS.relative_to(RUNS.parent.parent)}/, except for --quick)")
+    p.add_argument("--no-log", action="store_true",
+                   help="write no run log (unless --run-dir is given)")
+
+
+def run_info(argv=None, script: str = __file__) -> dict:
+    "What reproduces a run: its command line, the git commit (and whether it was dirty)."
+    args = sys.argv[1:] if argv is None else list(argv)
+    path, root = Path(sys.argv[0] if argv is None else script).resolve(), RUNS.parents[1]
+    cmd = shlex.join(["python", str(path.relative_to(root) if path.is_relative_to(root)
+                                    else path), *args])
+    def git(*a):
+        try:
+            r = subprocess.run(["git", *a], capture_output=True, text=True, timeout=30,
+                               cwd=RUNS.parent)
+            return r.stdout.strip() if r.returncode == 0 else None
+        except (OSError, subprocess.SubprocessError): return None
+    # dirty: the code that runs (the scripts, the library) differs from the commit
+    status = git("status", "--porcelain", "--", "*.py")
+    return dict(command=cmd, argv=args, git_commit=git("rev-parse", "HEAD"),
+                git_dirty=None if status is None else bool(status),
+                date=datetime.datetime.now(datetime.timezone.utc)
+                .isoformat(timespec="seconds"),
+                cpu=_cpu_name(), torch=torch.__version__, python=platform.python_version())
+
+
+def _cpu_name() -> str:
+    "The CPU's model name from /proc/cpuinfo where there is one, else `platform`'s."
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"): return line.split(":", 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
+
+def log_run(res: dict, run_dir: str | None, kind: str) -> Path | None:
+    "Write `res` to `run_dir`/<UTC time>_<kind>_seed<seed>.json (never overwriting)."
+    if run_dir is None: return None
+    d = Path(run_dir); d.mkdir(parents=True, exist_ok=True)
+    stamp = res["date"].replace("+00:00", "Z").replace(":", "")
+    for i in range(1000):
+        f = d / f"{stamp}_{kind}_seed{res['seed']}{f'_{i}' if i else ''}.json"
+        try:
+            with open(f, "x") as fh: json.dump(res, fh, indent=1)
+            return f
+        except FileExistsError: continue
+    raise FileExistsError(f"no free run-log name in {d} for {stamp}_{kind}")
 
 
 def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace):
@@ -139,6 +199,7 @@ def train(learn: Learner, a: argparse.Namespace) -> float:
 
 def main(argv=None) -> dict:
     a = parse_args(argv)
+    info = run_info(argv)
     t_start = time.perf_counter()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     bf16 = {"on": True, "off": False, "auto": bf16_faster(str(device))}[a.bf16]
@@ -148,7 +209,7 @@ def main(argv=None) -> dict:
     x, y, xv, yv = load_data(a)
     learn = make_learner(a, x, y, device, bf16)
     flops_img = flop_count(learn.model, (1, 1, 28, 28))
-    print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
+    print(f"{_cpu_name()}, {torch.get_num_threads()} "
           f"threads, torch {torch.__version__}, device {device}")
     print(f"matmul 2048x2048: {mm32:.0f} GFLOP/s float32"
           + (f", {mm16:.0f} GFLOP/s bfloat16" if mm16 else "")
@@ -161,7 +222,9 @@ def main(argv=None) -> dict:
     res = report(learn, a, xv, yv, fit_s, flops_img, mm)
     res.update(total_seconds=time.perf_counter() - t_start, train_images=len(x),
                quick=a.quick, validate=a.validate, seed=a.seed, device=str(device),
-               threads=torch.get_num_threads(), command=" ".join(sys.argv))
+               threads=torch.get_num_threads(), options=vars(a), **info)
+    log = log_run(res, a.run_dir, "validate" if a.validate else "test")
+    if log: print(f"run logged in {log}")
     print("RESULT " + json.dumps(res))
     if a.json:
         with open(a.json, "w") as f: json.dump(res, f, indent=1)
@@ -177,7 +240,9 @@ def report(learn: Learner, a, xv, yv, fit_s: float, flops_img: int, mm: dict) ->
     imgs_s = learn.step * a.bs / learn.history.seconds.sum()  # epochs only, no warm-up
     kib = 1024 if sys.platform == "darwin" else 1                 # macOS reports bytes
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kib / 1024
-    res = dict(test_accuracy=acc, test_accuracy_flip_tta=acc_tta, steps=learn.step,
+    split = "valid" if a.validate else "test"  # a validation run has no test_* keys
+    res = {f"{split}_accuracy": acc, f"{split}_accuracy_flip_tta": acc_tta}
+    res.update(steps=learn.step,
                planned_steps=learn.n_steps,
                epochs=round(learn.step / len(learn.dls.train), 2),
                train_seconds=fit_s, train_images_per_second=imgs_s, peak_rss_mb=peak_mb,
