@@ -115,6 +115,10 @@ def _visible_srcs(box):
 def _check_widgets(page):
     "Every explorer renders from saved state, and moving its first slider shows another picture."
     page.wait_for_selector(".widget-image", timeout=30_000)
+    # an explorer in a collapsed solution: open it as a reader does, by its summary
+    hidden = page.locator("details:not([open])", has=page.locator(".jupyter-widgets"))
+    for i in range(hidden.count()):
+        hidden.nth(0).locator("summary").first.click()  # an opened one leaves the list
     boxes = page.locator(".jupyter-widgets.widget-vbox")
     assert boxes.count() >= 1, "widget state is saved but no widget rendered"
     for i in range(boxes.count()):
