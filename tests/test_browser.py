@@ -96,7 +96,9 @@ def test_page_in_browser(name, site, browser, book):
     external = page.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
     assert not [u for u in external if not u.startswith(site)], f"scripts from outside the book: {external}"
     if page.locator("div.math, span.math").count():
-        page.wait_for_selector("mjx-container", timeout=30_000)  # MathJax, served by the book, ran
+        # MathJax, served by the book, ran (attached: the first formula may sit in a collapsed
+        # solution, rendered but hidden)
+        page.wait_for_selector("mjx-container", state="attached", timeout=30_000)
     broken = [h for h, path in _internal_links(page, url) if not (book / path.lstrip("/")).exists()]
     assert not broken, f"broken internal links: {broken}"
     if (book / f"{name}.html").read_text(encoding="utf-8").count("widget-view+json"):
