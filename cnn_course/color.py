@@ -10,10 +10,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .kernels import GREY_WEIGHTS
+from .kernels import to_grey
 
 # %% auto #0
-__all__ = ['CHANNELS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VIEWS', 'tint', 'to_grey', 'per_channel_conv', 'imagenet_normalize',
+__all__ = ['CHANNELS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'VIEWS', 'tint', 'per_channel_conv', 'imagenet_normalize',
            'imagenet_denormalize', 'channel_view']
 
 # %% ../nbs/06_color_images.ipynb #1d17f65d
@@ -41,15 +41,6 @@ def tint(input: torch.Tensor, # an RGB image (3,H,W)
         torch.eye(3, dtype=input.dtype, device=input.device).view(3, 3, 1, 1)
         * input[None]
     )
-
-# %% ../nbs/06_color_images.ipynb #43e70859
-def to_grey(input: torch.Tensor, # RGB image(s) (3,H,W) or (N,3,H,W)
-           ) -> torch.Tensor: # (1,H,W) or (N,1,H,W)
-    """Luminance of an RGB image: the channels weighted by `GREY_WEIGHTS`, keeping a
-    channel axis of 1."""
-    _check_rgb(input)
-    w = input.new_tensor(GREY_WEIGHTS).view(3, 1, 1)
-    return (input * w).sum(-3, keepdim=True)
 
 # %% ../nbs/06_color_images.ipynb #c6c2de54
 def per_channel_conv(input: torch.Tensor, # image(s) (C,H,W) or (N,C,H,W)
@@ -117,6 +108,6 @@ def channel_view(input: torch.Tensor, # RGB image(s) (3,H,W) or (N,3,H,W)
     "One channel of an RGB image, or its luminance, keeping a channel axis of 1."
     _check_rgb(input)
     if view not in VIEWS: raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
-    if view == "grey": return to_grey(input)
+    if view == "grey": return to_grey(input, keepdim=True)
     c = CHANNELS.index(view)
     return input[..., c:c+1, :, :]

@@ -15,7 +15,7 @@ from .utils import check_pos_int, fig_png
 
 # %% auto #0
 __all__ = ['TOP_EDGE', 'LEFT_EDGE', 'DIAG1_EDGE', 'DIAG2_EDGE', 'EDGE_KERNELS', 'GREY_WEIGHTS', 'SOBEL_X', 'SOBEL_Y',
-           'show_signed', 'apply_kernel', 'sobel_magnitude', 'kernel_editor', 'conv_matrix']
+           'show_signed', 'apply_kernel', 'to_grey', 'sobel_magnitude', 'kernel_editor', 'conv_matrix']
 
 # %% ../nbs/01_kernels.ipynb #56937aa6
 TOP_EDGE = torch.tensor([[-1., -1., -1.],
@@ -103,8 +103,23 @@ def apply_kernel(img: torch.Tensor, # a grey image (H,W)
     return (windows * kernel.to(img.device)).sum((-2, -1))
 
 # %% ../nbs/01_kernels.ipynb #8d257ae4
-# the luma weights of red, green and blue of ITU-R BT.601 (chapter 6 uses them too)
+# the luma weights of red, green and blue of ITU-R BT.601 (`to_grey` uses them)
 GREY_WEIGHTS = (0.299, 0.587, 0.114)
+
+# %% ../nbs/01_kernels.ipynb #be63d5c5
+def to_grey(img: torch.Tensor, # RGB image(s) (...,3,H,W), e.g. (3,H,W) or (N,3,H,W)
+            keepdim: bool = False, # keep the channel axis, of size 1: (...,1,H,W)
+           ) -> torch.Tensor: # luminance (...,H,W), or (...,1,H,W) with `keepdim`
+    "Grey version of an RGB image: the `GREY_WEIGHTS`-weighted sum of its channels."
+    if not isinstance(img, torch.Tensor):
+        raise TypeError(f"img must be a torch.Tensor, got {type(img).__name__}")
+    if img.ndim < 3 or img.shape[-3] != 3:
+        raise ValueError("img must have 3 colour channels, shape (3,H,W) or "
+                         f"(N,3,H,W), got {tuple(img.shape)}")
+    if not isinstance(keepdim, bool):
+        raise TypeError(f"keepdim must be a bool, got {keepdim!r}")
+    w = img.new_tensor(GREY_WEIGHTS).view(3, 1, 1)  # (3,1,1): one weight per channel
+    return (img * w).sum(-3, keepdim=keepdim)
 
 # %% ../nbs/01_kernels.ipynb #35778946
 SOBEL_X = torch.tensor([[-1., 0., 1.],

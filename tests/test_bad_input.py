@@ -80,6 +80,9 @@ CASES = [  # (public name, call, exception, message fragment)
     ("kernels.apply_kernel", lambda: kernels.apply_kernel(IMG, torch.rand(9, 9)), ValueError, "larger than the image"),
     ("kernels.apply_kernel", lambda: kernels.apply_kernel(IMG, torch.rand(2, 3)), ValueError, "square 2-D tensor"),
     ("kernels.apply_kernel", lambda: kernels.apply_kernel(np.zeros((8, 8)), kernels.SOBEL_X), TypeError, "img must be a torch.Tensor"),
+    ("kernels.to_grey", lambda: kernels.to_grey(torch.rand(1, 8, 8)), ValueError, "(3,H,W) or (N,3,H,W)"),
+    ("kernels.to_grey", lambda: kernels.to_grey(np.zeros((3, 8, 8))), TypeError, "img must be a torch.Tensor"),
+    ("kernels.to_grey", lambda: kernels.to_grey(torch.rand(3, 8, 8), keepdim=1), TypeError, "keepdim must be a bool"),
     ("kernels.sobel_magnitude", lambda: kernels.sobel_magnitude(torch.rand(3, 8, 8)), ValueError, "2-D grey image"),
     ("kernels.conv_matrix", lambda: kernels.conv_matrix(kernels.SOBEL_X, 0, 5), ValueError, "height must be an int >= 1"),
     ("kernels.conv_matrix", lambda: kernels.conv_matrix(kernels.SOBEL_X, 2, 5), ValueError, "larger than the image"),
@@ -131,7 +134,6 @@ CASES = [  # (public name, call, exception, message fragment)
     ("receptive.show_receptive_field", lambda: receptive.show_receptive_field(torch.rand(5), receptive.receptive_field(nn.Conv2d(3, 3, 3), (1, 3, 8, 8))), ValueError, "img"),
     # color
     ("color.tint", lambda: color.tint(torch.rand(2, 8, 8)), ValueError, "(3,H,W) or (N,3,H,W)"),
-    ("color.to_grey", lambda: color.to_grey(torch.rand(1, 8, 8)), ValueError, "(3,H,W) or (N,3,H,W)"),
     ("color.per_channel_conv", lambda: color.per_channel_conv(torch.rand(3, 8, 8), torch.rand(3, 3, 3)), ValueError, "one 2-D kernel"),
     ("color.imagenet_normalize", lambda: color.imagenet_normalize(torch.rand(2, 8, 8)), ValueError, "(3,H,W) or (N,3,H,W)"),
     ("color.imagenet_normalize", lambda: color.imagenet_normalize(torch.rand(3, 8, 8), std=(0, 1, 1)), ValueError, "std must be > 0"),
