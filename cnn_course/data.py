@@ -19,6 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,7 +174,8 @@ def gz_sha256(path) -> str | None:
     try:
         with gzip.open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
-    except (OSError, EOFError, gzip.BadGzipFile): return None  # truncated, or not gzip
+    # truncated, not gzip, or a corrupt stream (zlib.error)
+    except (OSError, EOFError, zlib.error): return None
     return h.hexdigest()
 
 # %% ../nbs/00_data.ipynb #5d0c3a71
@@ -341,7 +343,7 @@ def read_idx(path) -> np.ndarray:
     if not path.is_file(): raise FileNotFoundError(f"{path} is not a file (path)")
     try:
         with gzip.open(path, "rb") as f: data = f.read()
-    except (gzip.BadGzipFile, EOFError) as e:
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
         raise ValueError(f"{path} is not a complete gzip file: {e}") from e
     if len(data) < 4 or data[:2] != b"\0\0" or data[2] != 0x08:
         raise ValueError(f"{path} is not an IDX file of unsigned bytes")
