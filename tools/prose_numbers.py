@@ -58,6 +58,9 @@ ALLOWED: dict[str, dict[str, str]] = {
         "7,390": "files in fastai's copy of Oxford-IIIT Pet: `(path/'images').ls()` in fastbook ch. 5",
         "1,000": "the classes of ImageNet-1k (ILSVRC 2012), which every ImageNet model outputs",
     },
+    "08a_training_tricks": {
+        "8192": "Goyal et al. 2017, arXiv:1706.02677, abstract: ResNet-50 at batch 8192",
+    },
     # published multi-GPU results; this machine has no GPU
     "13_distributed": {
         "8192": "Goyal et al. 2017, arXiv:1706.02677, abstract: ResNet-50 at batch 8192",
