@@ -49,6 +49,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="train for exactly this many optimizer steps (repeats a budget run)")
     add("--width", type=float, default=1.0, help=f"times the widths {BASE_CHANNELS}")
     add("--blocks", type=str, default="1,1,1,1", help="residual blocks per stage")
+    add("--channels", type=str, default=None,
+        help="stage widths with commas, e.g. 32,64,128 (replaces --width; as many "
+             "stages as entries, each halving the grid; --blocks must match)")
     add("--bs", type=int, default=256, help="batch size")
     add("--lr-max", type=float, default=1e-2, help="peak learning rate of the 1cycle")
     add("--wd", type=float, default=0.05, help="AdamW weight decay")
@@ -57,6 +60,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--no-flip", action="store_true", help="no random flips (and no flip TTA)")
     add("--bf16", choices=("auto", "on", "off"), default="auto",
         help="bfloat16 autocast; auto: where cnn_course.train.bf16_faster finds a gain")
+    add("--compile", action="store_true",
+        help="torch.compile the model (inductor; its compile time counts as training)")
     add("--seed", type=int, default=42)
     add("--quick", action="store_true",
         help="a one-minute smoke run: 20,000 training images, 2 epochs, half width")
@@ -144,8 +149,14 @@ def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace):
     if a.pad < 0: p.error("--pad must be >= 0")
     try: a.blocks = tuple(int(b) for b in a.blocks.split(","))
     except ValueError: p.error(f"--blocks must be ints with commas, got {a.blocks!r}")
-    if len(a.blocks) != len(BASE_CHANNELS):
-        p.error(f"--blocks needs {len(BASE_CHANNELS)} entries, got {len(a.blocks)}")
+    if a.channels is not None:
+        try: a.channels = tuple(int(c) for c in a.channels.split(","))
+        except ValueError:
+            p.error(f"--channels must be ints with commas, got {a.channels!r}")
+        if min(a.channels) < 1: p.error("--channels must all be >= 1")
+    n_stages = len(a.channels or BASE_CHANNELS)
+    if len(a.blocks) != n_stages:
+        p.error(f"--blocks needs {n_stages} entries (one per stage), got {len(a.blocks)}")
 
 
 def load_data(a: argparse.Namespace):
@@ -166,7 +177,8 @@ def load_data(a: argparse.Namespace):
 
 
 def channels(a: argparse.Namespace) -> tuple[int, ...]:
-    "The stage widths: `BASE_CHANNELS` times --width."
+    "The stage widths: --channels, or `BASE_CHANNELS` times --width."
+    if getattr(a, "channels", None): return a.channels  # peers.py has no --channels
     return tuple(max(1, round(c * a.width)) for c in BASE_CHANNELS)
 
 
@@ -180,7 +192,9 @@ def make_learner(a: argparse.Namespace, x, y, device, bf16: bool) -> Learner:
     cbs = [BatchTransform(tfm)] if a.pad or not a.no_flip else []
     loss = partial(F.cross_entropy, label_smoothing=a.label_smoothing)
     dls = tensor_dls(x, y, bs=a.bs, seed=a.seed)
-    return Learner(model.to(device), dls, loss_func=loss,
+    model = model.to(device)
+    if a.compile: model = torch.compile(model)
+    return Learner(model, dls, loss_func=loss,
                    opt_func=partial(torch.optim.AdamW, weight_decay=a.wd),
                    cbs=[*cbs, ChannelsLast(), Autocast(bf16)])
 
@@ -208,7 +222,7 @@ def main(argv=None) -> dict:
     mm16 = matmul_gflops(torch.bfloat16, str(device)) if bf16 else None
     x, y, xv, yv = load_data(a)
     learn = make_learner(a, x, y, device, bf16)
-    flops_img = flop_count(learn.model, (1, 1, 28, 28))
+    flops_img = flop_count(getattr(learn.model, "_orig_mod", learn.model), (1, 1, 28, 28))
     print(f"{_cpu_name()}, {torch.get_num_threads()} "
           f"threads, torch {torch.__version__}, device {device}")
     print(f"matmul 2048x2048: {mm32:.0f} GFLOP/s float32"
@@ -237,11 +251,20 @@ def report(learn: Learner, a, xv, yv, fit_s: float, flops_img: int, mm: dict) ->
         return (learn.predict(xv, tta=tta).argmax(1) == yv).float().mean()
     acc = accuracy(False).item()
     acc_tta = acc if a.no_flip else accuracy(True).item()
+    # shift TTA: also the images moved by one pixel up, down, left and right (zero fill,
+    # as `augment` pads), each with its mirror unless --no-flip: 5 or 10 views
+    def shifted(dy, dx):
+        return F.pad(xv, (1, 1, 1, 1))[..., 1 + dy:1 + dy + xv.shape[-2],
+                                       1 + dx:1 + dx + xv.shape[-1]]
+    views = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)]
+    probs = sum(learn.predict(shifted(*v), tta=not a.no_flip) for v in views)
+    acc_shift = (probs.argmax(1) == yv).float().mean().item()
     imgs_s = learn.step * a.bs / learn.history.seconds.sum()  # epochs only, no warm-up
     kib = 1024 if sys.platform == "darwin" else 1                 # macOS reports bytes
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kib / 1024
     split = "valid" if a.validate else "test"  # a validation run has no test_* keys
-    res = {f"{split}_accuracy": acc, f"{split}_accuracy_flip_tta": acc_tta}
+    res = {f"{split}_accuracy": acc, f"{split}_accuracy_flip_tta": acc_tta,
+           f"{split}_accuracy_shift_tta": acc_shift}
     res.update(steps=learn.step,
                planned_steps=learn.n_steps,
                epochs=round(learn.step / len(learn.dls.train), 2),
@@ -254,7 +277,8 @@ def report(learn: Learner, a, xv, yv, fit_s: float, flops_img: int, mm: dict) ->
     if torch.cuda.is_available():
         res["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2 ** 20
     where = "validation (held-out training images)" if a.validate else "test"
-    print(f"{where} accuracy {acc:.4f}, with flip TTA {acc_tta:.4f}")
+    print(f"{where} accuracy {acc:.4f}, with flip TTA {acc_tta:.4f}, with shift TTA "
+          f"{acc_shift:.4f}")
     print(f"training {fit_s:.1f} s ({res['epochs']} epochs, {learn.step} steps), "
           f"{imgs_s:.0f} training images/s, peak memory (max RSS) {peak_mb:.0f} MB")
     print(f"training arithmetic: {res['achieved_gflops']:.1f} GFLOP/s achieved "
