@@ -38,15 +38,9 @@ SCHEDULE = dict(pct_start=0.3, div=25., div_final=25e4)  # 1cycle as torch's One
 RUNS = Path(__file__).resolve().parent / "runs"  # the run log: one JSON file per run
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_recipe_args(p: argparse.ArgumentParser):
+    "The recipe's options (model, batch, optimizer, augmentation), shared with peers.py."
     add = p.add_argument
-    add("--minutes", type=float, default=None,
-        help="training budget (default 15 without --epochs, --steps or --quick): the "
-             "steps are fixed from a timed warm-up, the clock is only a safety stop")
-    add("--epochs", type=int, default=None, help="train for exactly this many epochs")
-    add("--steps", type=int, default=None,
-        help="train for exactly this many optimizer steps (repeats a budget run)")
     add("--width", type=float, default=1.0, help=f"times the widths {BASE_CHANNELS}")
     add("--blocks", type=str, default="1,1,1,1", help="residual blocks per stage")
     add("--channels", type=str, default=None,
@@ -60,9 +54,45 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--no-flip", action="store_true", help="no random flips (and no flip TTA)")
     add("--bf16", choices=("auto", "on", "off"), default="auto",
         help="bfloat16 autocast; auto: where cnn_course.train.bf16_faster finds a gain")
+    add("--seed", type=int, default=42)
+
+
+def check_recipe_args(p: argparse.ArgumentParser, a: argparse.Namespace):
+    "Refuse impossible recipe settings with argparse's error; tuples for the stages."
+    if a.bs < 1: p.error("--bs must be >= 1")
+    if a.width <= 0: p.error("--width must be > 0")
+    if a.pad < 0: p.error("--pad must be >= 0")
+    try: a.blocks = tuple(int(b) for b in a.blocks.split(","))
+    except ValueError: p.error(f"--blocks must be ints with commas, got {a.blocks!r}")
+    if a.channels is not None:
+        try: a.channels = tuple(int(c) for c in a.channels.split(","))
+        except ValueError:
+            p.error(f"--channels must be ints with commas, got {a.channels!r}")
+        if min(a.channels) < 1: p.error("--channels must all be >= 1")
+    n_stages = len(a.channels or BASE_CHANNELS)
+    if len(a.blocks) != n_stages:
+        p.error(f"--blocks needs {n_stages} entries (one per stage), got {len(a.blocks)}")
+
+
+def make_model(a: argparse.Namespace) -> torch.nn.Module:
+    "The recipe's ResNet, its weights drawn from --seed: stem half the first stage's width."
+    torch.manual_seed(a.seed)
+    stem = (max(1, channels(a)[0] // 2),)
+    return resnet(channels=channels(a), blocks=a.blocks, stem=stem)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = p.add_argument
+    add("--minutes", type=float, default=None,
+        help="training budget (default 15 without --epochs, --steps or --quick): the "
+             "steps are fixed from a timed warm-up, the clock is only a safety stop")
+    add("--epochs", type=int, default=None, help="train for exactly this many epochs")
+    add("--steps", type=int, default=None,
+        help="train for exactly this many optimizer steps (repeats a budget run)")
+    add_recipe_args(p)
     add("--compile", action="store_true",
         help="torch.compile the model (inductor; its compile time counts as training)")
-    add("--seed", type=int, default=42)
     add("--quick", action="store_true",
         help="a one-minute smoke run: 20,000 training images, 2 epochs, half width")
     add("--train-images", type=int, default=None,
@@ -141,22 +171,11 @@ def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace):
     "Refuse impossible settings with argparse's error; `--blocks` becomes a tuple."
     if sum(v is not None for v in (a.epochs, a.steps, a.minutes)) > 1:
         p.error("give one of --minutes, --epochs and --steps")
-    for name in ("epochs", "steps", "bs", "train_images", "test_images"):
+    for name in ("epochs", "steps", "train_images", "test_images"):
         v = getattr(a, name)
         if v is not None and v < 1: p.error(f"--{name.replace('_', '-')} must be >= 1")
-    if (a.minutes is not None and a.minutes <= 0) or a.width <= 0:
-        p.error("--minutes and --width must be > 0")
-    if a.pad < 0: p.error("--pad must be >= 0")
-    try: a.blocks = tuple(int(b) for b in a.blocks.split(","))
-    except ValueError: p.error(f"--blocks must be ints with commas, got {a.blocks!r}")
-    if a.channels is not None:
-        try: a.channels = tuple(int(c) for c in a.channels.split(","))
-        except ValueError:
-            p.error(f"--channels must be ints with commas, got {a.channels!r}")
-        if min(a.channels) < 1: p.error("--channels must all be >= 1")
-    n_stages = len(a.channels or BASE_CHANNELS)
-    if len(a.blocks) != n_stages:
-        p.error(f"--blocks needs {n_stages} entries (one per stage), got {len(a.blocks)}")
+    if a.minutes is not None and a.minutes <= 0: p.error("--minutes must be > 0")
+    check_recipe_args(p, a)
 
 
 def load_data(a: argparse.Namespace):
@@ -178,15 +197,13 @@ def load_data(a: argparse.Namespace):
 
 def channels(a: argparse.Namespace) -> tuple[int, ...]:
     "The stage widths: --channels, or `BASE_CHANNELS` times --width."
-    if getattr(a, "channels", None): return a.channels  # peers.py has no --channels
+    if a.channels: return a.channels
     return tuple(max(1, round(c * a.width)) for c in BASE_CHANNELS)
 
 
 def make_learner(a: argparse.Namespace, x, y, device, bf16: bool) -> Learner:
     "The recipe: ResNet, AdamW, label smoothing, shifts, flips, channels-last, bf16."
-    torch.manual_seed(a.seed)
-    stem = (max(1, channels(a)[0] // 2),)
-    model = resnet(channels=channels(a), blocks=a.blocks, stem=stem)
+    model = make_model(a)
     g = torch.Generator().manual_seed(a.seed)
     tfm = partial(augment, pad=a.pad, flip=not a.no_flip, g=g)
     cbs = [BatchTransform(tfm)] if a.pad or not a.no_flip else []
