@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 import cnn_course
-from cnn_course import color, conv, data, distributed, interp, kernels, layers, models, pretrained, receptive, train, transfer, utils, widgets, workflow
+from cnn_course import color, conv, data, distributed, interp, kernels, layers, models, pretrained, receptive, train, transfer, tricks, utils, widgets, workflow
 
 IMG = torch.rand(8, 8)
 X, W = torch.rand(1, 3, 8, 8), torch.rand(4, 3, 3, 3)
@@ -174,6 +174,26 @@ CASES = [  # (public name, call, exception, message fragment)
     ("train.StopAfter", lambda: train.StopAfter(-1), ValueError, "seconds must be a real number >= 0"),
     ("train.matmul_gflops", lambda: train.matmul_gflops(torch.float32, n=0), ValueError, "n must be an int >= 1"),
     ("train.bf16_faster", lambda: train.bf16_faster("abacus"), RuntimeError, "Expected one of"),
+    # tricks
+    ("tricks.random_erase", lambda: tricks.random_erase(torch.rand(1, 28, 28)), ValueError, "x must be a batch of images (N,C,H,W)"),
+    ("tricks.random_erase", lambda: tricks.random_erase(X, p=2), ValueError, "p must be a real number from 0 to 1"),
+    ("tricks.random_erase", lambda: tricks.random_erase(X, area=(0.5, 0.1)), ValueError, "area must be a pair (a, b) with 0 < a <= b <= 1"),
+    ("tricks.random_erase", lambda: tricks.random_erase(X, ratio=(0, 1)), ValueError, "ratio must be a pair (a, b) with 0 < a <= b"),
+    ("tricks.random_erase", lambda: tricks.random_erase(X, value="mean"), ValueError, "value must be a number or 'noise'"),
+    ("tricks.random_erase", lambda: tricks.random_erase(X, g=42), TypeError, "g must be a torch.Generator or None"),
+    ("tricks.MixUp", lambda: tricks.MixUp(alpha=0), ValueError, "alpha must be > 0"),
+    ("tricks.MixUp", lambda: tricks.MixUp(alpha="0.4"), TypeError, "alpha must be a real number"),
+    ("tricks.MixUp", lambda: tricks.MixUp(seed=-1), ValueError, "seed must be an int >= 0"),
+    ("tricks.CutMix", lambda: tricks.CutMix(alpha=-1.), ValueError, "alpha must be a real number >= 0"),
+    ("tricks.EMA", lambda: tricks.EMA(decay=1.5), ValueError, "decay must be a real number from 0 to 1"),
+    ("tricks.EMA", lambda: tricks.EMA(warmup="yes"), TypeError, "warmup must be True or False"),
+    ("tricks.EMA", lambda: tricks.EMA().use(train.Learner(NET(), DLS())), ValueError, "nothing to load: fit with this EMA first"),
+    ("tricks.tta_views", lambda: tricks.tta_views(X, shift=-1), ValueError, "shift must be an int >= 0"),
+    ("tricks.tta_views", lambda: tricks.tta_views(X, tta=1), TypeError, "tta must be True or False"),
+    ("tricks.ensemble_preds", lambda: tricks.ensemble_preds(NET(), X), TypeError, "models must be a non-empty list of Learners or nn.Modules"),
+    ("tricks.ensemble_preds", lambda: tricks.ensemble_preds([], X), TypeError, "models must be a non-empty list"),
+    ("tricks.ensemble_preds", lambda: tricks.ensemble_preds([NET(), "net"], X), TypeError, "models must be Learners or nn.Modules, got ['str']"),
+    ("tricks.ensemble_preds", lambda: tricks.ensemble_preds([NET()], X, bs=0), ValueError, "bs must be an int >= 1"),
     # models
     ("models.conv_layer", lambda: models.conv_layer(0, 8), ValueError, "ni must be an int >= 1"),
     ("models.conv_layer", lambda: models.conv_layer(8, 8, kernel_size=2), ValueError, "kernel_size must be a positive odd int"),
