@@ -31,6 +31,7 @@ from cnn_course.data import fashion_mnist
 from cnn_course.models import augment, flop_count, resnet
 from cnn_course.train import (Autocast, BatchTransform, ChannelsLast, Learner,
                               bf16_faster, matmul_gflops, tensor_dls)
+from cnn_course.tricks import EMA, ensemble_preds, random_erase
 from cnn_course.utils import param_count
 
 BASE_CHANNELS = (32, 64, 128, 256)  # stage widths at --width 1; stem: half the first
@@ -52,6 +53,12 @@ def add_recipe_args(p: argparse.ArgumentParser):
     add("--label-smoothing", type=float, default=0.1)
     add("--pad", type=int, default=2, help="random shifts of up to this many pixels")
     add("--no-flip", action="store_true", help="no random flips (and no flip TTA)")
+    add("--erase", type=float, default=0.,
+        help="random erasing: the share of images that get one erased rectangle "
+             "(cnn_course.tricks.random_erase, after the shifts and flips; 0: none)")
+    add("--ema", type=float, default=None,
+        help="evaluate an exponential moving average of the weights with this decay "
+             "(cnn_course.tricks.EMA, e.g. 0.999; default: none)")
     add("--bf16", choices=("auto", "on", "off"), default="auto",
         help="bfloat16 autocast; auto: where cnn_course.train.bf16_faster finds a gain")
     add("--seed", type=int, default=42)
@@ -62,6 +69,8 @@ def check_recipe_args(p: argparse.ArgumentParser, a: argparse.Namespace):
     if a.bs < 1: p.error("--bs must be >= 1")
     if a.width <= 0: p.error("--width must be > 0")
     if a.pad < 0: p.error("--pad must be >= 0")
+    if not 0 <= a.erase <= 1: p.error("--erase must be in [0, 1]")
+    if a.ema is not None and not 0 < a.ema < 1: p.error("--ema must be in (0, 1)")
     try: a.blocks = tuple(int(b) for b in a.blocks.split(","))
     except ValueError: p.error(f"--blocks must be ints with commas, got {a.blocks!r}")
     if a.channels is not None:
@@ -206,7 +215,10 @@ def make_learner(a: argparse.Namespace, x, y, device, bf16: bool) -> Learner:
     model = make_model(a)
     g = torch.Generator().manual_seed(a.seed)
     tfm = partial(augment, pad=a.pad, flip=not a.no_flip, g=g)
-    cbs = [BatchTransform(tfm)] if a.pad or not a.no_flip else []
+    if a.erase:
+        def tfm(x, shift_flip=tfm): return random_erase(shift_flip(x), p=a.erase, g=g)
+    cbs = [BatchTransform(tfm)] if a.pad or not a.no_flip or a.erase else []
+    if a.ema: cbs.append(EMA(a.ema))
     loss = partial(F.cross_entropy, label_smoothing=a.label_smoothing)
     dls = tensor_dls(x, y, bs=a.bs, seed=a.seed)
     model = model.to(device)
@@ -270,11 +282,7 @@ def report(learn: Learner, a, xv, yv, fit_s: float, flops_img: int, mm: dict) ->
     acc_tta = acc if a.no_flip else accuracy(True).item()
     # shift TTA: also the images moved by one pixel up, down, left and right (zero fill,
     # as `augment` pads), each with its mirror unless --no-flip: 5 or 10 views
-    def shifted(dy, dx):
-        return F.pad(xv, (1, 1, 1, 1))[..., 1 + dy:1 + dy + xv.shape[-2],
-                                       1 + dx:1 + dx + xv.shape[-1]]
-    views = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)]
-    probs = sum(learn.predict(shifted(*v), tta=not a.no_flip) for v in views)
+    probs = ensemble_preds([learn], xv, tta=not a.no_flip, shift=1)
     acc_shift = (probs.argmax(1) == yv).float().mean().item()
     imgs_s = learn.step * a.bs / learn.history.seconds.sum()  # epochs only, no warm-up
     kib = 1024 if sys.platform == "darwin" else 1                 # macOS reports bytes
