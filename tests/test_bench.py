@@ -19,8 +19,9 @@ import pytest
 
 from conftest import ROOT
 
-KEYS = {"test_accuracy", "test_accuracy_flip_tta", "test_accuracy_shift_tta", "steps", "planned_steps", "epochs",
-        "train_seconds", "total_seconds", "train_images_per_second", "peak_rss_mb",
+KEYS = {"test_accuracy", "test_accuracy_flip_tta", "test_accuracy_shift_tta", "steps",
+        "planned_steps", "epochs", "train_seconds", "total_seconds",
+        "train_images_per_second", "peak_rss_mb",
         "params", "mflops_per_image", "achieved_gflops", "matmul_gflops_fp32",
         "matmul_gflops_bf16", "bf16", "quick", "validate", "evaluated_on",
         "train_images", "seed", "device", "threads", "command", "argv", "git_commit",
@@ -84,11 +85,13 @@ def test_bench_logs_the_run_with_its_command(first_run):
 def test_bench_validate_scores_held_out_training_images(tmp_path):
     """--validate reports validation accuracy only: no test_* keys, test set unscored.
 
-    The network has three stages of its own widths (--channels), not the default four."""
+    The network has three stages of its own widths (--channels), not the default four, and
+    it is an ensemble of two such networks, each trained for half of the 4 steps."""
     res = _quick_run("--validate", "--train-images", "500", "--steps", "4",
-                     "--channels", "8,16,32", "--blocks", "1,1,1",
+                     "--channels", "8,16,32", "--blocks", "1,1,1", "--ensemble", "2",
                      "--run-dir", str(tmp_path))
     assert res["options"]["channels"] == [8, 16, 32], res["options"]
+    assert res["steps"] == 4 and len(res["valid_accuracy_members"]) == 2, res
     assert res["evaluated_on"] == "held-out training images", res
     assert {"valid_accuracy", "valid_accuracy_flip_tta", "valid_accuracy_shift_tta"} <= (
         res.keys()), res
