@@ -5,8 +5,8 @@ training images of Fashion-MNIST and reports accuracy on the official 10,000 tes
 images, with wall time, throughput, peak memory and the arithmetic rate it achieved
 beside the machine's matrix-multiply rate. See bench/README.md.
 
-    python bench/fashion_mnist.py               # full run, 15-minute budget
-    python bench/fashion_mnist.py --quick       # a one-minute smoke run
+    python bench/fashion_mnist.py               # full run, 10-minute budget
+    python bench/fashion_mnist.py --quick       # the quick mode, about 2 minutes
     python bench/fashion_mnist.py --epochs 12   # fixed epochs, not a budget
     python bench/fashion_mnist.py --steps 2800  # fixed steps: repeats a budget run
 """
@@ -31,6 +31,7 @@ from cnn_course.data import fashion_mnist
 from cnn_course.models import augment, flop_count, resnet
 from cnn_course.train import (Autocast, BatchTransform, ChannelsLast, Learner,
                               bf16_faster, matmul_gflops, tensor_dls)
+from cnn_course.tricks import EMA, ensemble_preds, random_erase
 from cnn_course.utils import param_count
 
 BASE_CHANNELS = (32, 64, 128, 256)  # stage widths at --width 1; stem: half the first
@@ -38,28 +39,75 @@ SCHEDULE = dict(pct_start=0.3, div=25., div_final=25e4)  # 1cycle as torch's One
 RUNS = Path(__file__).resolve().parent / "runs"  # the run log: one JSON file per run
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_recipe_args(p: argparse.ArgumentParser):
+    "The recipe's options (model, batch, optimizer, augmentation), shared with peers.py."
     add = p.add_argument
-    add("--minutes", type=float, default=None,
-        help="training budget (default 15 without --epochs, --steps or --quick): the "
-             "steps are fixed from a timed warm-up, the clock is only a safety stop")
-    add("--epochs", type=int, default=None, help="train for exactly this many epochs")
-    add("--steps", type=int, default=None,
-        help="train for exactly this many optimizer steps (repeats a budget run)")
     add("--width", type=float, default=1.0, help=f"times the widths {BASE_CHANNELS}")
     add("--blocks", type=str, default="1,1,1,1", help="residual blocks per stage")
+    add("--channels", type=str, default=None,
+        help="stage widths with commas, e.g. 32,64,128 (replaces --width; as many "
+             "stages as entries, each halving the grid; --blocks must match)")
     add("--bs", type=int, default=256, help="batch size")
     add("--lr-max", type=float, default=1e-2, help="peak learning rate of the 1cycle")
     add("--wd", type=float, default=0.05, help="AdamW weight decay")
     add("--label-smoothing", type=float, default=0.1)
-    add("--pad", type=int, default=2, help="random shifts of up to this many pixels")
+    add("--pad", type=int, default=1, help="random shifts of up to this many pixels")
     add("--no-flip", action="store_true", help="no random flips (and no flip TTA)")
+    add("--erase", type=float, default=0.,
+        help="random erasing: the share of images that get one erased rectangle "
+             "(cnn_course.tricks.random_erase, after the shifts and flips; 0: none)")
+    add("--ema", type=float, default=None,
+        help="evaluate an exponential moving average of the weights with this decay "
+             "(cnn_course.tricks.EMA, e.g. 0.999; default: none)")
     add("--bf16", choices=("auto", "on", "off"), default="auto",
         help="bfloat16 autocast; auto: where cnn_course.train.bf16_faster finds a gain")
     add("--seed", type=int, default=42)
+
+
+def check_recipe_args(p: argparse.ArgumentParser, a: argparse.Namespace):
+    "Refuse impossible recipe settings with argparse's error; tuples for the stages."
+    if a.bs < 1: p.error("--bs must be >= 1")
+    if a.width <= 0: p.error("--width must be > 0")
+    if a.pad < 0: p.error("--pad must be >= 0")
+    if not 0 <= a.erase <= 1: p.error("--erase must be in [0, 1]")
+    if a.ema is not None and not 0 < a.ema < 1: p.error("--ema must be in (0, 1)")
+    try: a.blocks = tuple(int(b) for b in a.blocks.split(","))
+    except ValueError: p.error(f"--blocks must be ints with commas, got {a.blocks!r}")
+    if a.channels is not None:
+        try: a.channels = tuple(int(c) for c in a.channels.split(","))
+        except ValueError:
+            p.error(f"--channels must be ints with commas, got {a.channels!r}")
+        if min(a.channels) < 1: p.error("--channels must all be >= 1")
+    n_stages = len(a.channels or BASE_CHANNELS)
+    if len(a.blocks) != n_stages:
+        p.error(f"--blocks needs {n_stages} entries (one per stage), got {len(a.blocks)}")
+
+
+def make_model(a: argparse.Namespace) -> torch.nn.Module:
+    "The recipe's ResNet, its weights drawn from --seed: stem half the first stage's width."
+    torch.manual_seed(a.seed)
+    stem = (max(1, channels(a)[0] // 2),)
+    return resnet(channels=channels(a), blocks=a.blocks, stem=stem)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = p.add_argument
+    add("--minutes", type=float, default=None,
+        help="training budget (default 10 without --epochs, --steps or --quick): the "
+             "steps are fixed from a timed warm-up, the clock is only a safety stop")
+    add("--epochs", type=int, default=None, help="train for exactly this many epochs")
+    add("--steps", type=int, default=None,
+        help="train for exactly this many optimizer steps (repeats a budget run)")
+    add_recipe_args(p)
+    add("--compile", action="store_true",
+        help="torch.compile the model (inductor; its compile time counts as training)")
+    add("--ensemble", type=int, default=1,
+        help="train this many models (seeds --seed, --seed+1, ...), each on its share of "
+             "--steps or --minutes, and average their probabilities")
     add("--quick", action="store_true",
-        help="a one-minute smoke run: 20,000 training images, 2 epochs, half width")
+        help="the quick mode: half width, 2,000 steps unless --minutes, --epochs or "
+             "--steps says otherwise (about 2 minutes on a 2-core Xeon with AMX)")
     add("--train-images", type=int, default=None,
         help="train on this many of the training images (a fixed random subset)")
     add("--test-images", type=int, default=None,
@@ -71,9 +119,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     add_log_args(p)
     a = p.parse_args(argv)
     if a.quick:
-        a.width, a.train_images = a.width / 2, a.train_images or 20_000
-        if a.epochs is a.steps is a.minutes is None: a.epochs = 2
-    if a.epochs is a.steps is a.minutes is None: a.minutes = 15.
+        a.width = a.width / 2
+        if a.epochs is a.steps is a.minutes is None: a.steps = 2000
+    if a.epochs is a.steps is a.minutes is None: a.minutes = 10.
     _check_args(p, a)
     if a.run_dir is None and not (a.quick or a.no_log): a.run_dir = str(RUNS)
     return a
@@ -136,16 +184,16 @@ def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace):
     "Refuse impossible settings with argparse's error; `--blocks` becomes a tuple."
     if sum(v is not None for v in (a.epochs, a.steps, a.minutes)) > 1:
         p.error("give one of --minutes, --epochs and --steps")
-    for name in ("epochs", "steps", "bs", "train_images", "test_images"):
+    for name in ("epochs", "steps", "train_images", "test_images"):
         v = getattr(a, name)
         if v is not None and v < 1: p.error(f"--{name.replace('_', '-')} must be >= 1")
-    if (a.minutes is not None and a.minutes <= 0) or a.width <= 0:
-        p.error("--minutes and --width must be > 0")
-    if a.pad < 0: p.error("--pad must be >= 0")
-    try: a.blocks = tuple(int(b) for b in a.blocks.split(","))
-    except ValueError: p.error(f"--blocks must be ints with commas, got {a.blocks!r}")
-    if len(a.blocks) != len(BASE_CHANNELS):
-        p.error(f"--blocks needs {len(BASE_CHANNELS)} entries, got {len(a.blocks)}")
+    if a.minutes is not None and a.minutes <= 0: p.error("--minutes must be > 0")
+    if a.ensemble < 1: p.error("--ensemble must be >= 1")
+    if a.ensemble > 1 and a.epochs is not None:
+        p.error("--ensemble splits --steps or --minutes among the models, not --epochs")
+    if a.ensemble > 1 and a.steps is not None and a.steps < a.ensemble:
+        p.error(f"--steps {a.steps} cannot be split among {a.ensemble} models")
+    check_recipe_args(p, a)
 
 
 def load_data(a: argparse.Namespace):
@@ -166,34 +214,38 @@ def load_data(a: argparse.Namespace):
 
 
 def channels(a: argparse.Namespace) -> tuple[int, ...]:
-    "The stage widths: `BASE_CHANNELS` times --width."
+    "The stage widths: --channels, or `BASE_CHANNELS` times --width."
+    if a.channels: return a.channels
     return tuple(max(1, round(c * a.width)) for c in BASE_CHANNELS)
 
 
 def make_learner(a: argparse.Namespace, x, y, device, bf16: bool) -> Learner:
     "The recipe: ResNet, AdamW, label smoothing, shifts, flips, channels-last, bf16."
-    torch.manual_seed(a.seed)
-    stem = (max(1, channels(a)[0] // 2),)
-    model = resnet(channels=channels(a), blocks=a.blocks, stem=stem)
+    model = make_model(a)
     g = torch.Generator().manual_seed(a.seed)
     tfm = partial(augment, pad=a.pad, flip=not a.no_flip, g=g)
-    cbs = [BatchTransform(tfm)] if a.pad or not a.no_flip else []
+    if a.erase:
+        def tfm(x, shift_flip=tfm): return random_erase(shift_flip(x), p=a.erase, g=g)
+    cbs = [BatchTransform(tfm)] if a.pad or not a.no_flip or a.erase else []
+    if a.ema: cbs.append(EMA(a.ema))
     loss = partial(F.cross_entropy, label_smoothing=a.label_smoothing)
     dls = tensor_dls(x, y, bs=a.bs, seed=a.seed)
-    return Learner(model.to(device), dls, loss_func=loss,
+    model = model.to(device)
+    if a.compile: model = torch.compile(model)
+    return Learner(model, dls, loss_func=loss,
                    opt_func=partial(torch.optim.AdamW, weight_decay=a.wd),
                    cbs=[*cbs, ChannelsLast(), Autocast(bf16)])
 
 
 def train(learn: Learner, a: argparse.Namespace) -> float:
-    "Train for --steps, --epochs or the budget; return the seconds, warm-up included."
-    start = time.perf_counter()
-    if a.steps: learn.fit_one_cycle(steps=a.steps, lr_max=a.lr_max, **SCHEDULE)
+    "Train for --steps, --epochs or the budget (each model its share of an ensemble's)."
+    start, n = time.perf_counter(), a.ensemble
+    if a.steps: learn.fit_one_cycle(steps=a.steps // n, lr_max=a.lr_max, **SCHEDULE)
     elif a.epochs: learn.fit_one_cycle(a.epochs, lr_max=a.lr_max, **SCHEDULE)
     else:
-        learn.fit_one_cycle(seconds=a.minutes * 60, lr_max=a.lr_max, **SCHEDULE)
-        print(f"budget {a.minutes:g} min: {learn.n_steps} steps planned from a timed "
-              f"warm-up, {learn.step} done (repeat it with --steps {learn.n_steps})")
+        learn.fit_one_cycle(seconds=a.minutes * 60 / n, lr_max=a.lr_max, **SCHEDULE)
+        print(f"budget {a.minutes / n:g} min: {learn.n_steps} steps planned from a timed "
+              f"warm-up, {learn.step} done (repeat it with --steps {learn.n_steps * n})")
     return time.perf_counter() - start
 
 
@@ -207,8 +259,11 @@ def main(argv=None) -> dict:
     # where bfloat16 is emulated, its 2048x2048 product alone takes minutes: skip it
     mm16 = matmul_gflops(torch.bfloat16, str(device)) if bf16 else None
     x, y, xv, yv = load_data(a)
-    learn = make_learner(a, x, y, device, bf16)
-    flops_img = flop_count(learn.model, (1, 1, 28, 28))
+    seeds = [a.seed + i for i in range(a.ensemble)]  # the models of an ensemble
+    learns = [make_learner(argparse.Namespace(**{**vars(a), "seed": s}), x, y, device,
+                           bf16) for s in seeds]
+    learn = learns[0]
+    flops_img = flop_count(getattr(learn.model, "_orig_mod", learn.model), (1, 1, 28, 28))
     print(f"{_cpu_name()}, {torch.get_num_threads()} "
           f"threads, torch {torch.__version__}, device {device}")
     print(f"matmul 2048x2048: {mm32:.0f} GFLOP/s float32"
@@ -216,10 +271,11 @@ def main(argv=None) -> dict:
           + f"; bf16 autocast {'on' if bf16 else 'off'}")
     print(f"model: resnet(channels={channels(a)}, blocks={a.blocks}), "
           f"{param_count(learn.model):,} parameters, {flops_img / 1e6:.1f} MFLOPs per "
-          f"image (forward); {len(x):,} training images")
-    fit_s = train(learn, a)
+          f"image (forward); {len(x):,} training images"
+          + (f"; an ensemble of {a.ensemble}, seeds {seeds}" if a.ensemble > 1 else ""))
+    fit_s = sum(train(lrn, a) for lrn in learns)
     mm = dict(mm32=mm32, mm16=mm16, bf16=bf16)
-    res = report(learn, a, xv, yv, fit_s, flops_img, mm)
+    res = report(learns, a, xv, yv, fit_s, flops_img, mm)
     res.update(total_seconds=time.perf_counter() - t_start, train_images=len(x),
                quick=a.quick, validate=a.validate, seed=a.seed, device=str(device),
                threads=torch.get_num_threads(), options=vars(a), **info)
@@ -231,20 +287,30 @@ def main(argv=None) -> dict:
     return res
 
 
-def report(learn: Learner, a, xv, yv, fit_s: float, flops_img: int, mm: dict) -> dict:
-    "Accuracy (with and without flip TTA), speed and memory of the trained learner."
-    def accuracy(tta):
-        return (learn.predict(xv, tta=tta).argmax(1) == yv).float().mean()
-    acc = accuracy(False).item()
-    acc_tta = acc if a.no_flip else accuracy(True).item()
-    imgs_s = learn.step * a.bs / learn.history.seconds.sum()  # epochs only, no warm-up
+def report(learns: list[Learner], a, xv, yv, fit_s: float, flops_img: int,
+           mm: dict) -> dict:
+    "Accuracy (no TTA, flip TTA, shift TTA), speed and memory of the trained learner(s)."
+    def accuracy(models, tta=False, shift=0):
+        probs = ensemble_preds(models, xv, tta=tta, shift=shift)
+        return (probs.argmax(1) == yv).float().mean().item()
+    acc = accuracy(learns)
+    acc_tta = acc if a.no_flip else accuracy(learns, tta=True)
+    # shift TTA: also the images moved by one pixel up, down, left and right (zero fill,
+    # as `augment` pads), each with its mirror unless --no-flip: 5 or 10 views
+    acc_shift = accuracy(learns, tta=not a.no_flip, shift=1)
+    learn, steps = learns[0], sum(lrn.step for lrn in learns)
+    seconds = sum(lrn.history.seconds.sum() for lrn in learns)
+    imgs_s = steps * a.bs / seconds  # epochs only, no warm-up
     kib = 1024 if sys.platform == "darwin" else 1                 # macOS reports bytes
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kib / 1024
     split = "valid" if a.validate else "test"  # a validation run has no test_* keys
-    res = {f"{split}_accuracy": acc, f"{split}_accuracy_flip_tta": acc_tta}
-    res.update(steps=learn.step,
-               planned_steps=learn.n_steps,
-               epochs=round(learn.step / len(learn.dls.train), 2),
+    res = {f"{split}_accuracy": acc, f"{split}_accuracy_flip_tta": acc_tta,
+           f"{split}_accuracy_shift_tta": acc_shift}
+    if len(learns) > 1:  # each model alone, no TTA
+        res[f"{split}_accuracy_members"] = [accuracy([lrn]) for lrn in learns]
+    res.update(steps=steps,
+               planned_steps=sum(lrn.n_steps for lrn in learns),
+               epochs=round(steps / len(learn.dls.train), 2),
                train_seconds=fit_s, train_images_per_second=imgs_s, peak_rss_mb=peak_mb,
                params=param_count(learn.model), mflops_per_image=flops_img / 1e6,
                achieved_gflops=flops_img * 3 * imgs_s / 1e9,
@@ -254,8 +320,12 @@ def report(learn: Learner, a, xv, yv, fit_s: float, flops_img: int, mm: dict) ->
     if torch.cuda.is_available():
         res["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2 ** 20
     where = "validation (held-out training images)" if a.validate else "test"
-    print(f"{where} accuracy {acc:.4f}, with flip TTA {acc_tta:.4f}")
-    print(f"training {fit_s:.1f} s ({res['epochs']} epochs, {learn.step} steps), "
+    print(f"{where} accuracy {acc:.4f}, with flip TTA {acc_tta:.4f}, with shift TTA "
+          f"{acc_shift:.4f}")
+    if len(learns) > 1:
+        print("each model alone: " + ", ".join(
+            f"{v:.4f}" for v in res[f"{split}_accuracy_members"]))
+    print(f"training {fit_s:.1f} s ({res['epochs']} epochs, {steps} steps), "
           f"{imgs_s:.0f} training images/s, peak memory (max RSS) {peak_mb:.0f} MB")
     print(f"training arithmetic: {res['achieved_gflops']:.1f} GFLOP/s achieved "
           f"(forward + backward = 3 x forward FLOPs), matmul peak "

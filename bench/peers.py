@@ -32,9 +32,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from fashion_mnist import (SCHEDULE, add_log_args, channels, log_run, run_info, RUNS)
+from fashion_mnist import (RUNS, SCHEDULE, add_log_args, add_recipe_args, channels,
+                           check_recipe_args, log_run, make_model, run_info)
 from cnn_course.data import fashion_mnist
-from cnn_course.models import augment, flop_count, resnet
+from cnn_course.models import augment, flop_count
 from cnn_course.train import (Autocast, BatchTransform, Callback, ChannelsLast, Learner,
                               bf16_faster, matmul_gflops, tensor_dls)
 from cnn_course.utils import param_count
@@ -49,28 +50,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--warmup", type=int, default=5, help="untimed steps before them, same fit")
     add("--rounds", type=int, default=2,
         help="train every peer this many times, in turn; each peer's best round counts")
-    add("--bs", type=int, default=256, help="batch size")
-    add("--width", type=float, default=1.0, help="times the benchmark's stage widths")
-    add("--blocks", type=str, default="1,1,1,1", help="residual blocks per stage")
-    add("--lr-max", type=float, default=1e-2)
-    add("--wd", type=float, default=0.05)
-    add("--label-smoothing", type=float, default=0.1)
-    add("--pad", type=int, default=2, help="random shifts of up to this many pixels")
-    add("--no-flip", action="store_true")
-    add("--bf16", choices=("auto", "on", "off"), default="auto")
+    add_recipe_args(p)
     add("--profile", type=int, default=0,
         help="afterwards profile this many steps of the course's loop (0: none)")
-    add("--seed", type=int, default=42)
     add("--json", type=str, default=None, help="also write the results to this file")
     add_log_args(p)
     a = p.parse_args(argv)
-    for name in ("steps", "warmup", "rounds", "bs"):
+    for name in ("steps", "warmup", "rounds"):
         if getattr(a, name) < 1: p.error(f"--{name} must be >= 1")
-    if a.profile < 0 or a.pad < 0 or a.width <= 0:
-        p.error("--profile and --pad must be >= 0, --width > 0")
-    try: a.blocks = tuple(int(b) for b in a.blocks.split(","))
-    except ValueError: p.error(f"--blocks must be ints with commas, got {a.blocks!r}")
-    if len(a.blocks) != 4: p.error(f"--blocks needs 4 entries, got {len(a.blocks)}")
+    if a.profile < 0: p.error("--profile must be >= 0")
+    check_recipe_args(p, a)
     if a.run_dir is None and not a.no_log: a.run_dir = str(RUNS)
     return a
 
@@ -91,9 +80,7 @@ class Recipe:
     "What every peer shares: model, loss, augmentation, optimizer and schedule settings."
     def __init__(self, a, bf16: bool):
         self.a, self.bf16 = a, bf16
-        torch.manual_seed(a.seed)
-        stem = (max(1, channels(a)[0] // 2),)
-        self.model0 = resnet(channels=channels(a), blocks=a.blocks, stem=stem)
+        self.model0 = make_model(a)
         self.loss = partial(F.cross_entropy, label_smoothing=a.label_smoothing)
 
     def model(self): return copy.deepcopy(self.model0)

@@ -19,8 +19,9 @@ import pytest
 
 from conftest import ROOT
 
-KEYS = {"test_accuracy", "test_accuracy_flip_tta", "steps", "planned_steps", "epochs",
-        "train_seconds", "total_seconds", "train_images_per_second", "peak_rss_mb",
+KEYS = {"test_accuracy", "test_accuracy_flip_tta", "test_accuracy_shift_tta", "steps",
+        "planned_steps", "epochs", "train_seconds", "total_seconds",
+        "train_images_per_second", "peak_rss_mb",
         "params", "mflops_per_image", "achieved_gflops", "matmul_gflops_fp32",
         "matmul_gflops_bf16", "bf16", "quick", "validate", "evaluated_on",
         "train_images", "seed", "device", "threads", "command", "argv", "git_commit",
@@ -69,6 +70,7 @@ def test_bench_quick_smoke_run(first_run):
     assert res["train_images"] == 2000 and res["evaluated_on"] == "test set"
     assert res["steps"] == res["planned_steps"] == 60 and res["quick"], res
     assert res["test_accuracy"] > 0.5 and res["test_accuracy_flip_tta"] > 0.5, res
+    assert res["test_accuracy_shift_tta"] > 0.5, res
 
 
 def test_bench_logs_the_run_with_its_command(first_run):
@@ -81,14 +83,31 @@ def test_bench_logs_the_run_with_its_command(first_run):
 
 
 def test_bench_validate_scores_held_out_training_images(tmp_path):
-    "--validate reports validation accuracy only: no test_* keys, test set unscored."
+    """--validate reports validation accuracy only: no test_* keys, test set unscored.
+
+    The network has three stages of its own widths (--channels), not the default four, and
+    it is an ensemble of two such networks, each trained for half of the 4 steps."""
     res = _quick_run("--validate", "--train-images", "500", "--steps", "4",
+                     "--channels", "8,16,32", "--blocks", "1,1,1", "--ensemble", "2",
                      "--run-dir", str(tmp_path))
+    assert res["options"]["channels"] == [8, 16, 32], res["options"]
+    assert res["steps"] == 4 and len(res["valid_accuracy_members"]) == 2, res
     assert res["evaluated_on"] == "held-out training images", res
-    assert "valid_accuracy" in res and "valid_accuracy_flip_tta" in res, res
+    assert {"valid_accuracy", "valid_accuracy_flip_tta", "valid_accuracy_shift_tta"} <= (
+        res.keys()), res
     assert not any(k.startswith("test_acc") for k in res), sorted(res)
     assert res["train_images"] == 500 and res["validate"], res
     assert "_validate_" in next(tmp_path.iterdir()).name
+
+
+def test_bench_refuses_blocks_that_do_not_match_the_stages():
+    "Three widths with the four default block counts: argparse's error, nothing trained."
+    cmd = [sys.executable, str(ROOT / "bench" / "fashion_mnist.py"), "--quick",
+           "--channels", "8,16,32", "--no-log"]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 2, r.stderr
+    assert "--blocks needs 3 entries (one per stage), got 4" in r.stderr, r.stderr
 
 
 def test_bench_seed_reproduces_a_run(first_run):
