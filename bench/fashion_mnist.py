@@ -31,8 +31,12 @@ from cnn_course.data import fashion_mnist
 from cnn_course.models import augment, flop_count, resnet
 from cnn_course.train import (Autocast, BatchTransform, ChannelsLast, Learner,
                               bf16_faster, matmul_gflops, tensor_dls)
-from cnn_course.tricks import EMA, ensemble_preds, random_erase
+from cnn_course.tricks import EMA, CutMix, MixUp, ensemble_preds, random_erase
 from cnn_course.utils import param_count
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from levers import (AltFlip, Lookahead, Muon, conv_split, dirac_init,  # noqa: E402
+                    freeze_norm_scales, norm_bias_split)
 
 BASE_CHANNELS = (32, 64, 128, 256)  # stage widths at --width 1; stem: half the first
 SCHEDULE = dict(pct_start=0.3, div=25., div_final=25e4)  # 1cycle as torch's OneCycleLR
@@ -100,6 +104,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--steps", type=int, default=None,
         help="train for exactly this many optimizer steps (repeats a budget run)")
     add_recipe_args(p)
+    add_lever_args(p)
     add("--compile", action="store_true",
         help="torch.compile the model (inductor; its compile time counts as training)")
     add("--ensemble", type=int, default=1,
@@ -125,6 +130,42 @@ def parse_args(argv=None) -> argparse.Namespace:
     _check_args(p, a)
     if a.run_dir is None and not (a.quick or a.no_log): a.run_dir = str(RUNS)
     return a
+
+
+def add_lever_args(p: argparse.ArgumentParser):
+    "Options for the speedruns' levers (bench/levers.py) and mixup/cutmix; all off."
+    add = p.add_argument
+    add("--opt", choices=("adamw", "sgd", "muon"), default="adamw",
+        help="sgd: SGD with Nesterov momentum (--wd as its L2 weight decay); muon: "
+             "levers.Muon on the convolution filters at --muon-lr, AdamW at --lr-max "
+             "on the rest")
+    add("--muon-lr", type=float, default=0.02, help="peak learning rate of Muon's group")
+    add("--lookahead", type=int, default=None, metavar="K",
+        help="Lookahead: every K steps move half-way back to the slow weights")
+    add("--alt-flip", action="store_true",
+        help="alternating flips instead of random ones (levers.AltFlip)")
+    add("--freeze-bn-scale", action="store_true",
+        help="batch-norm scales fixed at 1 (levers.freeze_norm_scales)")
+    add("--bias-lr-mult", type=float, default=1.0,
+        help="batch-norm biases train at this multiple of --lr-max")
+    add("--dirac", action="store_true",
+        help="stride-1 3x3 convolutions start as identity maps (levers.dirac_init)")
+    add("--mixup", type=float, default=0., metavar="ALPHA",
+        help="mixup with lam ~ Beta(ALPHA, ALPHA) (cnn_course.tricks.MixUp; 0: none)")
+    add("--cutmix", type=float, default=0., metavar="ALPHA",
+        help="cutmix with lam ~ Beta(ALPHA, ALPHA) (cnn_course.tricks.CutMix; 0: none)")
+
+
+def check_lever_args(p: argparse.ArgumentParser, a: argparse.Namespace):
+    "Refuse impossible lever settings with argparse's error."
+    if a.muon_lr <= 0: p.error("--muon-lr must be > 0")
+    if a.lookahead is not None and a.lookahead < 1: p.error("--lookahead must be >= 1")
+    if a.bias_lr_mult <= 0: p.error("--bias-lr-mult must be > 0")
+    if a.mixup < 0 or a.cutmix < 0: p.error("--mixup and --cutmix must be >= 0")
+    if a.mixup and a.cutmix: p.error("give --mixup or --cutmix, not both")
+    if a.alt_flip and a.no_flip: p.error("--alt-flip and --no-flip contradict each other")
+    if a.opt == "muon" and a.bias_lr_mult != 1:
+        p.error("--bias-lr-mult works with --opt adamw or sgd, not muon")
 
 
 def add_log_args(p: argparse.ArgumentParser):
@@ -194,6 +235,7 @@ def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace):
     if a.ensemble > 1 and a.steps is not None and a.steps < a.ensemble:
         p.error(f"--steps {a.steps} cannot be split among {a.ensemble} models")
     check_recipe_args(p, a)
+    check_lever_args(p, a)
 
 
 def load_data(a: argparse.Namespace):
@@ -222,28 +264,49 @@ def channels(a: argparse.Namespace) -> tuple[int, ...]:
 def make_learner(a: argparse.Namespace, x, y, device, bf16: bool) -> Learner:
     "The recipe: ResNet, AdamW, label smoothing, shifts, flips, channels-last, bf16."
     model = make_model(a)
+    if a.dirac: dirac_init(model)
+    if a.freeze_bn_scale: freeze_norm_scales(model)
     g = torch.Generator().manual_seed(a.seed)
-    tfm = partial(augment, pad=a.pad, flip=not a.no_flip, g=g)
+    flip = not (a.no_flip or a.alt_flip)  # alternating flips replace random ones
+    tfm = partial(augment, pad=a.pad, flip=flip, g=g)
     if a.erase:
         def tfm(x, shift_flip=tfm): return random_erase(shift_flip(x), p=a.erase, g=g)
-    cbs = [BatchTransform(tfm)] if a.pad or not a.no_flip or a.erase else []
+    cbs = [BatchTransform(tfm)] if a.pad or flip or a.erase else []
+    if a.alt_flip: cbs.append(AltFlip(seed=a.seed))
+    if a.mixup: cbs.append(MixUp(a.mixup, seed=a.seed))
+    if a.cutmix: cbs.append(CutMix(a.cutmix, seed=a.seed))
     if a.ema: cbs.append(EMA(a.ema))
+    if a.lookahead: cbs.append(Lookahead(a.lookahead))
     loss = partial(F.cross_entropy, label_smoothing=a.label_smoothing)
     dls = tensor_dls(x, y, bs=a.bs, seed=a.seed)
     model = model.to(device)
+    splitter = None
+    if a.opt == "muon": splitter = conv_split
+    elif a.bias_lr_mult != 1: splitter = norm_bias_split
     if a.compile: model = torch.compile(model)
-    return Learner(model, dls, loss_func=loss,
-                   opt_func=partial(torch.optim.AdamW, weight_decay=a.wd),
+    opt = {"adamw": partial(torch.optim.AdamW, weight_decay=a.wd),
+           "sgd": partial(torch.optim.SGD, momentum=0.9, nesterov=True,
+                          weight_decay=a.wd),
+           "muon": partial(Muon, weight_decay=a.wd)}[a.opt]
+    return Learner(model, dls, loss_func=loss, opt_func=opt, splitter=splitter,
                    cbs=[*cbs, ChannelsLast(), Autocast(bf16)])
+
+
+def lr_max(a: argparse.Namespace):
+    "The peak rate: one, or one per parameter group (Muon's; the norm biases' multiple)."
+    if a.opt == "muon": return [a.muon_lr, a.lr_max]
+    if a.bias_lr_mult != 1: return [a.lr_max, a.lr_max * a.bias_lr_mult]
+    return a.lr_max
 
 
 def train(learn: Learner, a: argparse.Namespace) -> float:
     "Train for --steps, --epochs or the budget (each model its share of an ensemble's)."
     start, n = time.perf_counter(), a.ensemble
-    if a.steps: learn.fit_one_cycle(steps=a.steps // n, lr_max=a.lr_max, **SCHEDULE)
-    elif a.epochs: learn.fit_one_cycle(a.epochs, lr_max=a.lr_max, **SCHEDULE)
+    lr = lr_max(a)
+    if a.steps: learn.fit_one_cycle(steps=a.steps // n, lr_max=lr, **SCHEDULE)
+    elif a.epochs: learn.fit_one_cycle(a.epochs, lr_max=lr, **SCHEDULE)
     else:
-        learn.fit_one_cycle(seconds=a.minutes * 60 / n, lr_max=a.lr_max, **SCHEDULE)
+        learn.fit_one_cycle(seconds=a.minutes * 60 / n, lr_max=lr, **SCHEDULE)
         print(f"budget {a.minutes / n:g} min: {learn.n_steps} steps planned from a timed "
               f"warm-up, {learn.step} done (repeat it with --steps {learn.n_steps * n})")
     return time.perf_counter() - start
