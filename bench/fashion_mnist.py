@@ -52,8 +52,11 @@ def add_recipe_args(p: argparse.ArgumentParser):
         help="stage widths with commas, e.g. 32,64,128 (replaces --width; as many "
              "stages as entries, each halving the grid; --blocks must match)")
     add("--bs", type=int, default=256, help="batch size")
-    add("--lr-max", type=float, default=1e-2, help="peak learning rate of the 1cycle")
-    add("--wd", type=float, default=0.05, help="AdamW weight decay")
+    add("--lr-max", type=float, default=1e-2,
+        help="peak learning rate of the 1cycle (with --opt muon: of the parameters "
+             "that are not convolution filters)")
+    add("--wd", type=float, default=0.05,
+        help="weight decay (decoupled for Muon and AdamW, L2 for SGD)")
     add("--label-smoothing", type=float, default=0.1)
     add("--pad", type=int, default=1, help="random shifts of up to this many pixels")
     add("--no-flip", action="store_true", help="no random flips (and no flip TTA)")
@@ -135,10 +138,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 def add_lever_args(p: argparse.ArgumentParser):
     "Options for the speedruns' levers (bench/levers.py) and mixup/cutmix; all off."
     add = p.add_argument
-    add("--opt", choices=("adamw", "sgd", "muon"), default="adamw",
-        help="sgd: SGD with Nesterov momentum (--wd as its L2 weight decay); muon: "
-             "levers.Muon on the convolution filters at --muon-lr, AdamW at --lr-max "
-             "on the rest")
+    add("--opt", choices=("adamw", "sgd", "muon"), default="muon",
+        help="muon (default): levers.Muon on the convolution filters at --muon-lr, AdamW "
+             "at --lr-max on the rest; adamw: AdamW on everything; sgd: SGD with Nesterov "
+             "momentum (--wd as its L2 weight decay)")
     add("--muon-lr", type=float, default=0.02, help="peak learning rate of Muon's group")
     add("--lookahead", type=int, default=None, metavar="K",
         help="Lookahead: every K steps move half-way back to the slow weights")
@@ -165,7 +168,7 @@ def check_lever_args(p: argparse.ArgumentParser, a: argparse.Namespace):
     if a.mixup and a.cutmix: p.error("give --mixup or --cutmix, not both")
     if a.alt_flip and a.no_flip: p.error("--alt-flip and --no-flip contradict each other")
     if a.opt == "muon" and a.bias_lr_mult != 1:
-        p.error("--bias-lr-mult works with --opt adamw or sgd, not muon")
+        p.error("--bias-lr-mult works with --opt adamw or sgd, not muon (the default)")
 
 
 def add_log_args(p: argparse.ArgumentParser):
@@ -262,7 +265,7 @@ def channels(a: argparse.Namespace) -> tuple[int, ...]:
 
 
 def make_learner(a: argparse.Namespace, x, y, device, bf16: bool) -> Learner:
-    "The recipe: ResNet, AdamW, label smoothing, shifts, flips, channels-last, bf16."
+    "The recipe: ResNet, Muon (or --opt), label smoothing, shifts, flips, channels-last, bf16."
     model = make_model(a)
     if a.dirac: dirac_init(model)
     if a.freeze_bn_scale: freeze_norm_scales(model)

@@ -105,7 +105,7 @@ def test_dirac_init_passes_the_first_channels_through():
 
 @pytest.mark.parametrize("args", [
     ("--alt-flip", "--lookahead", "5", "--mixup", "0.4"),
-    ("--opt", "muon", "--dirac", "--cutmix", "1"),
+    ("--opt", "adamw", "--dirac", "--cutmix", "1"),
     ("--opt", "sgd", "--lr-max", "0.1", "--wd", "5e-4", "--freeze-bn-scale",
      "--bias-lr-mult", "4"),
 ])
@@ -113,14 +113,15 @@ def test_bench_runs_with_the_levers(args):
     "A tiny run with levers on trains past guessing (10%) on 1,000 test images."
     res = _quick_run("--no-log", *args)
     assert res["steps"] == 60 and res["test_accuracy"] > 0.3, res
-    assert res["options"]["opt"] == (args[1] if args[0] == "--opt" else "adamw")
+    assert res["options"]["opt"] == (args[1] if args[0] == "--opt" else "muon")
 
 
 def test_bench_refuses_contradictory_levers():
 
     for args, msg in [(("--alt-flip", "--no-flip"), "contradict"),
                       (("--mixup", "0.4", "--cutmix", "1"), "not both"),
-                      (("--opt", "muon", "--bias-lr-mult", "2"), "not muon")]:
+                      (("--opt", "muon", "--bias-lr-mult", "2"), "not muon"),
+                      (("--bias-lr-mult", "2"), "not muon (the default)")]:
         r = subprocess.run([sys.executable, str(ROOT / "bench" / "fashion_mnist.py"),
                             "--no-log", *args], capture_output=True, text=True,
                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
