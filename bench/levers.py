@@ -1,14 +1,15 @@
 """Levers from the CIFAR-10 speedruns, measured by `fashion_mnist.py` (issue 17).
 
-Each is off by default; `fashion_mnist.py --help` names the option that turns it on:
+Each is off by default except Muon, the default optimizer; `fashion_mnist.py --help` names
+the option that sets each:
 - `AltFlip`: alternating flips (airbench): a random half of the images is mirrored in the
   first epoch, and every image is mirrored in every other epoch after that, so each one is
   seen both ways in any two epochs in a row instead of by chance;
 - `Lookahead`: every `k` steps the weights move `alpha` of the way from slow weights to the
   fast ones the optimizer trained, and training continues from there (Zhang et al. 2019);
-- `Muon`: momentum whose update for each convolution filter bank (out x in*k*k) is
-  orthogonalised by Newton-Schulz iterations (Jordan et al. 2024), AdamW for every other
-  parameter;
+- `Muon` and `conv_split` (the benchmark's default optimizer): defined, taught and tested in
+  chapter 8a (`cnn_course.tricks`), imported here so that the benchmark's options find every
+  lever in one place;
 - `freeze_norm_scales` and `norm_bias_split`: batch-norm scales fixed at 1, biases in their
   own parameter group (for a larger learning rate);
 - `dirac_init`: stride-1 3x3 convolutions start as identity maps on their first channels.
@@ -19,6 +20,7 @@ import torch
 from torch import nn
 
 from cnn_course.train import Callback
+from cnn_course.tricks import Muon, conv_split, orthogonalise  # noqa: F401 (re-exported)
 
 
 class AltFlip(Callback):
@@ -61,65 +63,6 @@ class Lookahead(Callback):
             s.add_(p - s, alpha=self.alpha); p.copy_(s)
 
     def after_fit(self, learn): self.slow = None
-
-
-def orthogonalise(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
-    "About U V^T of g = U S V^T (2-d): quintic Newton-Schulz iterations in bfloat16."
-    a, b, c = 3.4445, -4.7750, 2.0315  # Jordan et al.'s coefficients
-    x = g.bfloat16() / (g.norm() + 1e-7)
-    tall = x.size(0) > x.size(1)
-    if tall: x = x.T
-    for _ in range(steps):
-        s = x @ x.T
-        x = a * x + (b * s + c * s @ s) @ x
-    return (x.T if tall else x).to(g.dtype)
-
-
-class Muon(torch.optim.Optimizer):
-    "Muon for groups whose parameters are all convolution filters (4-d), AdamW for others."
-    def __init__(self, params, lr: float = 0.02, momentum: float = 0.95,
-                 betas: tuple = (0.9, 0.99), eps: float = 1e-5, weight_decay: float = 0.):
-        groups = [dict(g) for g in params]
-        for g in groups:
-            g["params"] = list(g["params"])
-            if all(p.ndim == 4 for p in g["params"]): g.setdefault("momentum", momentum)
-            else: g.setdefault("betas", betas); g.setdefault("eps", eps)
-        super().__init__(groups, dict(lr=lr, weight_decay=weight_decay))
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for g in self.param_groups:
-            lr, wd = g["lr"], g["weight_decay"]
-            for p in g["params"]:
-                if p.grad is None: continue
-                st = self.state[p]
-                p.mul_(1 - lr * wd)
-                if "momentum" in g: self._muon(p, st, lr, g["momentum"])
-                else: self._adamw(p, st, lr, g["betas"], g["eps"])
-
-    @staticmethod
-    def _muon(p, st, lr, mom):
-        buf = st.setdefault("buf", torch.zeros_like(p.grad))
-        buf.mul_(mom).add_(p.grad)
-        d = p.grad.add(buf, alpha=mom).flatten(1)  # Nesterov
-        u = orthogonalise(d)
-        p.add_(u.view_as(p), alpha=-lr * max(1, d.size(0) / d.size(1)) ** 0.5)
-
-    @staticmethod
-    def _adamw(p, st, lr, betas, eps):
-        if not st: st.update(n=0, m=torch.zeros_like(p), v=torch.zeros_like(p))
-        st["n"] += 1
-        st["m"].lerp_(p.grad, 1 - betas[0])
-        st["v"].mul_(betas[1]).addcmul_(p.grad, p.grad, value=1 - betas[1])
-        m_hat = st["m"] / (1 - betas[0] ** st["n"])
-        v_hat = st["v"] / (1 - betas[1] ** st["n"])
-        p.addcdiv_(m_hat, v_hat.sqrt().add_(eps), value=-lr)
-
-
-def conv_split(model: nn.Module) -> list[list[nn.Parameter]]:
-    "Two parameter groups: convolution filters (4-d), then everything else (for `Muon`)."
-    ps = list(model.parameters())
-    return [[p for p in ps if p.ndim == 4], [p for p in ps if p.ndim != 4]]
 
 
 def _norms(model): return [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]

@@ -8,7 +8,7 @@ Modules:
 - `cnn_course.layers`: Convolution, ReLU, pooling and a fully connected layer, put together into a small network that tells handwritten 3s from 7s, trained in plain PyTorch and then with fastai.
 - `cnn_course.models`: Skip connections let a network grow deeper without growing harder to train: residual blocks, the stem, bottleneck blocks and what they cost in parameters and FLOPs, and a small ResNet that classifies Fashion-MNIST on a CPU in a few minutes.
 - `cnn_course.train`: Why a small CNN trained at a high learning rate falls apart, how to watch it happen from the inside with hooks, and what fixes it: larger batches, the 1cycle schedule, the learning-rate finder and batch normalization.
-- `cnn_course.tricks`: Random erasing, mixup, label smoothing, weight averaging, test-time augmentation, ensembles, progressive resizing and the batch size: what each trick does, and what it is worth in a short CPU run, measured on held-out training images with a spread over seeds.
+- `cnn_course.tricks`: Random erasing, mixup, label smoothing, weight averaging, test-time augmentation, ensembles, progressive resizing, the batch size and the Muon optimizer: what each trick does, and what it is worth in a short CPU run, measured on held-out training images with a spread over seeds.
 - `cnn_course.utils`: The small helpers every module of `cnn_course` shares: argument checks, pairs, a model's device and size, and figures as PNG bytes."""
 
 __version__ = "0.0.1"

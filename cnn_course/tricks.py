@@ -1,5 +1,6 @@
 """Random erasing, mixup, label smoothing, weight averaging, test-time augmentation,
-ensembles, progressive resizing and the batch size: what each trick does, and what it is
+ensembles, progressive resizing, the batch size and the Muon optimizer: what each trick does,
+and what it is
 worth in a short CPU run, measured on held-out training images with a spread over seeds.
 
 Docs: https://cnn-course.github.io/cnn_course/training_tricks.html.md"""
@@ -22,7 +23,7 @@ from .train import Callback, Learner
 from .utils import check_int, check_pos_int, check_real, model_device
 
 # %% auto #0
-__all__ = ['random_erase', 'MixUp', 'CutMix', 'EMA', 'tta_views', 'ensemble_preds']
+__all__ = ['random_erase', 'MixUp', 'CutMix', 'EMA', 'tta_views', 'ensemble_preds', 'orthogonalise', 'Muon', 'conv_split']
 
 # %% ../nbs/08a_training_tricks.ipynb #42de4649
 def _check_images(x):
@@ -223,3 +224,79 @@ def ensemble_preds(models: Sequence, # trained `Learner`s or nn.Modules
     if bad: raise TypeError(f"models must be Learners or nn.Modules, got {bad}")
     views, bs = tta_views(x, tta, shift), check_pos_int(bs, "bs")
     return torch.stack([_probs(m, v, bs) for m in models for v in views]).mean(0)
+
+# %% ../nbs/08a_training_tricks.ipynb #a768a428
+def orthogonalise(g: torch.Tensor, # a matrix (rows, cols), e.g. a layer's momentum
+                  steps: int = 5, # quintic Newton-Schulz iterations
+                 ) -> torch.Tensor:
+    "About U V^T of `g` = U S V^T: quintic Newton-Schulz iterations in bfloat16."
+    if not (isinstance(g, torch.Tensor) and g.ndim == 2):
+        got = tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__
+        raise ValueError(f"g must be a matrix (rows, cols), got {got}")
+    check_pos_int(steps, "steps")
+    a, b, c = 3.4445, -4.7750, 2.0315  # Jordan et al.'s coefficients
+    x = g.bfloat16() / (g.norm() + 1e-7)
+    tall = x.size(0) > x.size(1)
+    if tall: x = x.T
+    for _ in range(steps):
+        s = x @ x.T
+        x = a * x + (b * s + c * s @ s) @ x
+    return (x.T if tall else x).to(g.dtype)
+
+# %% ../nbs/08a_training_tricks.ipynb #b29142bf
+class Muon(torch.optim.Optimizer):
+    "Muon for groups of convolution filters (all 4-d), AdamW for the other groups."
+    def __init__(self, params, # parameter groups (dicts with "params") or parameters
+                 lr: float = 0.02, # learning rate, unless a group sets its own
+                 momentum: float = 0.95, # Muon's momentum (the filter groups)
+                 betas: tuple = (0.9, 0.99), # AdamW's betas (the other groups)
+                 eps: float = 1e-5, # AdamW's epsilon
+                 weight_decay: float = 0., # decoupled: p <- p * (1 - lr * weight_decay)
+                ):
+        check_real(lr, "lr", minimum=0)
+        check_real(momentum, "momentum", minimum=0, maximum=1)
+        check_real(weight_decay, "weight_decay", minimum=0)
+        groups = [dict(g) if isinstance(g, dict) else {"params": [g]} for g in params]
+        for g in groups:
+            g["params"] = list(g["params"])
+            if all(p.ndim == 4 for p in g["params"]): g.setdefault("momentum", momentum)
+            else: g.setdefault("betas", betas); g.setdefault("eps", eps)
+        super().__init__(groups, dict(lr=lr, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None): # unused: Muon never re-evaluates the loss
+        "One step for every parameter that has a gradient."
+        for g in self.param_groups:
+            lr, wd = g["lr"], g["weight_decay"]
+            for p in g["params"]:
+                if p.grad is None: continue
+                st = self.state[p]
+                p.mul_(1 - lr * wd)
+                if "momentum" in g: self._muon(p, st, lr, g["momentum"])
+                else: self._adamw(p, st, lr, g["betas"], g["eps"])
+
+    @staticmethod
+    def _muon(p, st, lr, mom):
+        buf = st.setdefault("buf", torch.zeros_like(p.grad))
+        buf.mul_(mom).add_(p.grad)
+        d = p.grad.add(buf, alpha=mom).flatten(1)  # Nesterov, (C_out, C_in*k*k)
+        u = orthogonalise(d)
+        p.add_(u.view_as(p), alpha=-lr * max(1, d.size(0) / d.size(1)) ** 0.5)
+
+    @staticmethod
+    def _adamw(p, st, lr, betas, eps):
+        if not st: st.update(n=0, m=torch.zeros_like(p), v=torch.zeros_like(p))
+        st["n"] += 1
+        st["m"].lerp_(p.grad, 1 - betas[0])
+        st["v"].mul_(betas[1]).addcmul_(p.grad, p.grad, value=1 - betas[1])
+        m_hat = st["m"] / (1 - betas[0] ** st["n"])
+        v_hat = st["v"] / (1 - betas[1] ** st["n"])
+        p.addcdiv_(m_hat, v_hat.sqrt().add_(eps), value=-lr)
+
+def conv_split(model: nn.Module, # the model to split
+              ) -> list[list[nn.Parameter]]:
+    "Two parameter groups: convolution filters (4-d), then the rest (for `Muon`)."
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    ps = list(model.parameters())
+    return [[p for p in ps if p.ndim == 4], [p for p in ps if p.ndim != 4]]

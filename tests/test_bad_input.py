@@ -196,6 +196,11 @@ CASES = [  # (public name, call, exception, message fragment)
     ("tricks.ensemble_preds", lambda: tricks.ensemble_preds([], X), TypeError, "models must be a non-empty list"),
     ("tricks.ensemble_preds", lambda: tricks.ensemble_preds([NET(), "net"], X), TypeError, "models must be Learners or nn.Modules, got ['str']"),
     ("tricks.ensemble_preds", lambda: tricks.ensemble_preds([NET()], X, bs=0), ValueError, "bs must be an int >= 1"),
+    ("tricks.orthogonalise", lambda: tricks.orthogonalise(torch.rand(2, 3, 3)), ValueError, "g must be a matrix (rows, cols)"),
+    ("tricks.orthogonalise", lambda: tricks.orthogonalise(torch.rand(2, 3), steps=0), ValueError, "steps must be an int >= 1"),
+    ("tricks.Muon", lambda: tricks.Muon(NET().parameters(), lr=-1), ValueError, "lr must be a real number >= 0"),
+    ("tricks.Muon", lambda: tricks.Muon(NET().parameters(), momentum=2), ValueError, "momentum must be a real number from 0 to 1"),
+    ("tricks.conv_split", lambda: tricks.conv_split("net"), TypeError, "model must be an nn.Module, got str"),
     # models
     ("models.conv_layer", lambda: models.conv_layer(0, 8), ValueError, "ni must be an int >= 1"),
     ("models.conv_layer", lambda: models.conv_layer(8, 8, kernel_size=2), ValueError, "kernel_size must be a positive odd int"),
