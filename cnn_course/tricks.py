@@ -225,7 +225,7 @@ def ensemble_preds(models: Sequence, # trained `Learner`s or nn.Modules
     views, bs = tta_views(x, tta, shift), check_pos_int(bs, "bs")
     return torch.stack([_probs(m, v, bs) for m in models for v in views]).mean(0)
 
-# %% ../nbs/08a_training_tricks.ipynb #a768a428
+# %% ../nbs/08a_training_tricks.ipynb #285b7831
 def orthogonalise(g: torch.Tensor, # a matrix (rows, cols), e.g. a layer's momentum
                   steps: int = 5, # quintic Newton-Schulz iterations
                  ) -> torch.Tensor:
@@ -243,7 +243,7 @@ def orthogonalise(g: torch.Tensor, # a matrix (rows, cols), e.g. a layer's momen
         x = a * x + (b * s + c * s @ s) @ x
     return (x.T if tall else x).to(g.dtype)
 
-# %% ../nbs/08a_training_tricks.ipynb #b29142bf
+# %% ../nbs/08a_training_tricks.ipynb #ed72dc51
 class Muon(torch.optim.Optimizer):
     "Muon for groups of convolution filters (all 4-d), AdamW for the other groups."
     def __init__(self, params, # parameter groups (dicts with "params") or parameters
