@@ -31,12 +31,13 @@ from cnn_course.data import fashion_mnist
 from cnn_course.models import augment, flop_count, resnet
 from cnn_course.train import (Autocast, BatchTransform, ChannelsLast, Learner,
                               bf16_faster, matmul_gflops, tensor_dls)
-from cnn_course.tricks import EMA, CutMix, MixUp, ensemble_preds, random_erase
+from cnn_course.tricks import (EMA, CutMix, MixUp, Muon, conv_split, ensemble_preds,
+                               random_erase)
 from cnn_course.utils import param_count
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from levers import (AltFlip, Lookahead, Muon, conv_split, dirac_init,  # noqa: E402
-                    freeze_norm_scales, norm_bias_split)
+from levers import (AltFlip, Lookahead, dirac_init, freeze_norm_scales,  # noqa: E402
+                    norm_bias_split)
 
 BASE_CHANNELS = (32, 64, 128, 256)  # stage widths at --width 1; stem: half the first
 SCHEDULE = dict(pct_start=0.3, div=25., div_final=25e4)  # 1cycle as torch's OneCycleLR
@@ -136,10 +137,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def add_lever_args(p: argparse.ArgumentParser):
-    "Options for the speedruns' levers (bench/levers.py) and mixup/cutmix; all off."
+    "Options for the optimizer, the speedruns' levers (bench/levers.py) and mixup/cutmix."
     add = p.add_argument
     add("--opt", choices=("adamw", "sgd", "muon"), default="muon",
-        help="muon (default): levers.Muon on the convolution filters at --muon-lr, AdamW "
+        help="muon (default): cnn_course.tricks.Muon on the convolution filters at --muon-lr, AdamW "
              "at --lr-max on the rest; adamw: AdamW on everything; sgd: SGD with Nesterov "
              "momentum (--wd as its L2 weight decay)")
     add("--muon-lr", type=float, default=0.02, help="peak learning rate of Muon's group")

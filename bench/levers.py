@@ -1,15 +1,12 @@
 """Levers from the CIFAR-10 speedruns, measured by `fashion_mnist.py` (issue 17).
 
-Each is off by default except Muon, the default optimizer; `fashion_mnist.py --help` names
-the option that sets each:
+Each is off by default; `fashion_mnist.py --help` names the option that turns it on. (Muon,
+the benchmark's optimizer, is library code: `cnn_course.tricks`, chapter 8a.)
 - `AltFlip`: alternating flips (airbench): a random half of the images is mirrored in the
   first epoch, and every image is mirrored in every other epoch after that, so each one is
   seen both ways in any two epochs in a row instead of by chance;
 - `Lookahead`: every `k` steps the weights move `alpha` of the way from slow weights to the
   fast ones the optimizer trained, and training continues from there (Zhang et al. 2019);
-- `Muon` and `conv_split` (the benchmark's default optimizer): defined, taught and tested in
-  chapter 8a (`cnn_course.tricks`), imported here so that the benchmark's options find every
-  lever in one place;
 - `freeze_norm_scales` and `norm_bias_split`: batch-norm scales fixed at 1, biases in their
   own parameter group (for a larger learning rate);
 - `dirac_init`: stride-1 3x3 convolutions start as identity maps on their first channels.
@@ -20,7 +17,6 @@ import torch
 from torch import nn
 
 from cnn_course.train import Callback
-from cnn_course.tricks import Muon, conv_split, orthogonalise  # noqa: F401 (re-exported)
 
 
 class AltFlip(Callback):

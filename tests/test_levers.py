@@ -1,5 +1,6 @@
-"""The speedruns' levers of bench/levers.py, each against a direct computation, and a
-tiny benchmark run with every lever on (the runs that measure them: bench/README.md)."""
+"""The speedruns' levers of bench/levers.py, each against a direct computation, Muon on an
+ill-conditioned matrix and a model with batch norm (chapter 8a checks it on its own cases),
+and tiny benchmark runs with the levers on (the runs that measure them: bench/README.md)."""
 import os
 import subprocess
 import sys
@@ -10,10 +11,11 @@ from torch import nn
 
 from conftest import ROOT
 from cnn_course.train import Learner, tensor_dls
+from cnn_course.tricks import Muon, conv_split, orthogonalise
 
 sys.path.insert(0, str(ROOT / "bench"))
-from levers import (AltFlip, Lookahead, Muon, conv_split, dirac_init,  # noqa: E402
-                    freeze_norm_scales, norm_bias_split, orthogonalise)
+from levers import (AltFlip, Lookahead, dirac_init, freeze_norm_scales,  # noqa: E402
+                    norm_bias_split)
 from test_bench import _quick_run  # noqa: E402
 
 
